@@ -1,0 +1,72 @@
+"""Activation functions and their derivatives, written with elementwise torch ops.
+
+Each function takes a floating tensor of any shape and returns a tensor of the
+same shape on the same device. The derivative functions take the *input* x
+(not the activation's output) and return d activation / dx elementwise.
+"""
+import torch
+
+from lib import validate
+
+
+def sigmoid(x):
+    """Logistic sigmoid 1 / (1 + exp(-x)), stable for large |x|; matches torch.sigmoid.
+
+    x: (*) floating tensor. Returns (*) values in [0, 1].
+    Uses exp(-|x|) so that no exp overflows: for x < 0 it evaluates exp(x) / (1 + exp(x)).
+    """
+    validate.tensor(x, "x")
+    e = torch.exp(-x.abs())
+    return torch.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def sigmoid_grad(x):
+    """Derivative of sigmoid: s(x) * (1 - s(x)). x: (*) floating. Returns (*)."""
+    s = sigmoid(x)
+    return s * (1 - s)
+
+
+def tanh(x):
+    """Hyperbolic tangent (e^x - e^-x) / (e^x + e^-x); matches torch.tanh.
+
+    x: (*) floating. Returns (*) values in [-1, 1].
+    Written as sign(x) * (1 - e) / (1 + e) with e = exp(-2|x|), so nothing overflows,
+    and 1 - e computed by expm1 so that tiny x keep their relative precision.
+    """
+    validate.tensor(x, "x")
+    m = torch.expm1(-2 * x.abs())
+    return torch.sign(x) * (-m / (2 + m))
+
+
+def tanh_grad(x):
+    """Derivative of tanh: 1 - tanh(x)^2. x: (*) floating. Returns (*)."""
+    t = tanh(x)
+    return 1 - t * t
+
+
+def relu(x):
+    """Rectified linear unit max(x, 0); matches torch.relu. x: (*) floating. Returns (*)."""
+    validate.tensor(x, "x")
+    return torch.where(x > 0, x, torch.zeros_like(x))
+
+
+def relu_grad(x):
+    """Derivative of ReLU: 1 where x > 0, else 0 (the value torch.autograd uses at 0).
+
+    x: (*) floating. Returns (*) of x's dtype.
+    """
+    validate.tensor(x, "x")
+    return (x > 0).to(x.dtype)
+
+
+ACTIVATIONS = {"sigmoid": sigmoid, "tanh": tanh, "relu": relu}
+DERIVATIVES = {"sigmoid": sigmoid_grad, "tanh": tanh_grad, "relu": relu_grad}
+
+
+def get(name):
+    """The activation called `name` ("sigmoid", "tanh" or "relu"); a callable passes through."""
+    if callable(name):
+        return name
+    if name not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {name!r}")
+    return ACTIVATIONS[name]

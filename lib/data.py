@@ -1,0 +1,35 @@
+"""Offline datasets: everything is generated here or loaded from installed packages."""
+import torch
+
+from lib import validate
+
+LOGIC_GATE_INPUTS = ((0.0, 0.0), (0.0, 1.0), (1.0, 0.0), (1.0, 1.0))
+LOGIC_GATES = {"AND": (0.0, 0.0, 0.0, 1.0), "OR": (0.0, 1.0, 1.0, 1.0), "XOR": (0.0, 1.0, 1.0, 0.0)}
+
+
+def logic_gate(name, dtype=torch.float32, device=None):
+    """Truth table of a two-input gate ("AND", "OR" or "XOR").
+
+    Returns x: (4, 2) inputs in {0, 1} and y: (4,) outputs in {0, 1}.
+    """
+    if name not in LOGIC_GATES:
+        raise ValueError(f"name must be one of {sorted(LOGIC_GATES)}, got {name!r}")
+    x = torch.tensor(LOGIC_GATE_INPUTS, dtype=dtype, device=device)
+    return x, torch.tensor(LOGIC_GATES[name], dtype=dtype, device=device)
+
+
+def two_blobs(n_per_class=50, distance=3.0, std=1.0, seed=0, dtype=torch.float32, device=None):
+    """Two Gaussian clouds in the plane, centred at (-distance/2, -distance/2) and (+, +).
+
+    Returns x: (2 n_per_class, 2) points and y: (2 n_per_class,) labels in {0., 1.},
+    the same for the same seed on every machine (drawn on the CPU, then moved).
+    """
+    validate.positive_int(n_per_class, "n_per_class")
+    if not std > 0:
+        raise ValueError(f"std must be > 0, got {std!r}")
+    g = torch.Generator().manual_seed(seed)
+    half = distance / 2
+    centres = torch.tensor([[-half, -half], [half, half]], dtype=torch.float64)
+    y = torch.arange(2).repeat_interleave(n_per_class)
+    x = centres[y] + std * torch.randn(2 * n_per_class, 2, generator=g, dtype=torch.float64)
+    return x.to(device=device, dtype=dtype), y.to(device=device, dtype=dtype)

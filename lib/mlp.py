@@ -1,0 +1,78 @@
+"""A multi-layer perceptron as plain tensors: parameter counting, initialisation, forward pass.
+
+Layer l maps (N, sizes[l]) to (N, sizes[l+1]) as x @ W + b with W: (sizes[l], sizes[l+1])
+and b: (sizes[l+1],). Hidden layers apply the activation; the output layer does not
+(it returns logits or regression values).
+"""
+import math
+
+import torch
+
+from lib import activations, validate
+
+
+def _check_sizes(sizes):
+    if not isinstance(sizes, (list, tuple)) or len(sizes) < 2:
+        raise ValueError(f"sizes must be a list of at least 2 layer widths, got {sizes!r}")
+    for i, n in enumerate(sizes):
+        validate.positive_int(n, f"sizes[{i}]")
+    return sizes
+
+
+def count_params(sizes):
+    """Number of weights and biases in an MLP with layer widths `sizes` (inputs first).
+
+    count = sum over layers of (fan_in * fan_out + fan_out); matches
+    sum(p.numel() for p in nn.Sequential(nn.Linear(...), ...).parameters()).
+    """
+    _check_sizes(sizes)
+    return sum(i * o + o for i, o in zip(sizes[:-1], sizes[1:]))
+
+
+def memory_bytes(n_params, dtype=torch.float32):
+    """Bytes needed to store n_params numbers of the given torch dtype (weights only)."""
+    validate.positive_int(n_params, "n_params")
+    if not isinstance(dtype, torch.dtype):
+        raise TypeError(f"dtype must be a torch.dtype such as torch.float16, got {dtype!r}")
+    return n_params * torch.empty((), dtype=dtype).element_size()
+
+
+def init_mlp(sizes, generator=None, device=None, dtype=torch.float32):
+    """Random parameters like nn.Linear's default: W, b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
+
+    Returns a list of (W (fan_in, fan_out), b (fan_out,)) pairs.
+    """
+    _check_sizes(sizes)
+    params = []
+    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+        bound = 1 / math.sqrt(fan_in)
+        W = torch.empty(fan_in, fan_out, device=device, dtype=dtype).uniform_(-bound, bound, generator=generator)
+        b = torch.empty(fan_out, device=device, dtype=dtype).uniform_(-bound, bound, generator=generator)
+        params.append((W, b))
+    return params
+
+
+def mlp_forward(x, params, activation="relu"):
+    """Batched forward pass.
+
+    x: (N, D_0) inputs; params: list of (W (D_l, D_{l+1}), b (D_{l+1},)) pairs;
+    activation: name or callable, applied after every layer except the last.
+    Returns (N, D_L) outputs of the last layer (no activation).
+    """
+    validate.tensor(x, "x", ndim=2)
+    if not params:
+        raise ValueError("params must hold at least one (W, b) pair")
+    act = activations.get(activation)
+    h = x
+    for l, (W, b) in enumerate(params):
+        validate.tensor(W, f"params[{l}][0] (W)", ndim=2)
+        validate.tensor(b, f"params[{l}][1] (b)", ndim=1)
+        if W.shape[0] != h.shape[1] or b.shape[0] != W.shape[1]:
+            raise ValueError(
+                f"layer {l}: expected W of shape ({h.shape[1]}, D) and b of shape (D,), "
+                f"got W {tuple(W.shape)} and b {tuple(b.shape)}"
+            )
+        h = h @ W + b
+        if l < len(params) - 1:
+            h = act(h)
+    return h

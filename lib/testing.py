@@ -1,0 +1,130 @@
+"""Checks used by the exercises' test cells: informative failures and forbidden APIs.
+
+`check_close` and `check_int` raise AssertionError with what was expected and what
+came back. `forbidden(grade_id)` watches every call made inside it (sys.setprofile)
+and fails if the exercise's answer used an API it is meant to implement itself;
+the list of those APIs per exercise lives here, in FORBIDDEN, and nowhere else.
+"""
+import contextlib
+import importlib
+import sys
+
+import torch
+
+FORBIDDEN = {
+    "ch01_sigmoid": (
+        "torch.sigmoid", "torch.Tensor.sigmoid", "torch.special.expit",
+        "torch.nn.functional.sigmoid", "lib.activations.sigmoid",
+    ),
+    "ch01_activation_grads": (
+        "torch.autograd.grad", "torch.Tensor.backward", "torch.func.grad", "torch.func.vjp",
+        "lib.activations.sigmoid_grad", "lib.activations.tanh_grad", "lib.activations.relu_grad",
+    ),
+    "ch01_neuron": ("torch.nn.functional.linear", "lib.neuron.neuron_forward"),
+    "ch01_mlp_forward": ("torch.nn.functional.linear", "lib.mlp.mlp_forward"),
+    "ch01_neuron_step": (
+        "torch.autograd.grad", "torch.Tensor.backward", "torch.func.grad", "torch.func.vjp",
+        "lib.neuron.neuron_mse_grads", "lib.neuron.neuron_step",
+    ),
+    "ch01_count_params": ("lib.mlp.count_params",),
+}
+
+
+def _resolve(path):
+    """The object named by a dotted path such as "torch.Tensor.sigmoid"."""
+    parts = path.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for attr in parts[cut:]:
+            obj = getattr(obj, attr)
+        return obj
+    raise ImportError(f"cannot resolve {path!r}")
+
+
+def _matcher(paths):
+    """A function frame-event -> forbidden path or None, for the given dotted paths."""
+    codes, builtins, methods = {}, {}, {}
+    for path in paths:
+        obj = _resolve(path)
+        code = getattr(obj, "__code__", None)
+        if code is not None:
+            codes[code] = path
+        elif path.startswith("torch.Tensor."):
+            methods[obj.__name__] = path
+        else:
+            builtins[id(obj)] = path
+
+    def match(frame, event, arg):
+        if event == "call":
+            return codes.get(frame.f_code)
+        if event == "c_call":
+            if id(arg) in builtins:
+                return builtins[id(arg)]
+            if isinstance(getattr(arg, "__self__", None), torch.Tensor):
+                return methods.get(getattr(arg, "__name__", None))
+        return None
+
+    return match
+
+
+@contextlib.contextmanager
+def forbidden(grade_id):
+    """Fail the exercise `grade_id` if code run inside the block calls one of its FORBIDDEN APIs."""
+    match = _matcher(FORBIDDEN[grade_id])
+    used = []
+
+    def profile(frame, event, arg):
+        hit = match(frame, event, arg)
+        if hit is not None:
+            used.append(hit)
+
+    previous = sys.getprofile()
+    sys.setprofile(profile)
+    try:
+        yield
+    finally:
+        sys.setprofile(previous)
+    if used:
+        raise AssertionError(
+            f"{grade_id}: your answer calls {used[0]}, which this exercise asks you to write "
+            f"yourself. Not allowed here: {', '.join(FORBIDDEN[grade_id])}."
+        )
+
+
+def check_close(got, expected, name, rtol=1e-5, atol=1e-6):
+    """Assert that tensor `got` matches tensor `expected` in type, shape, dtype, device and values.
+
+    got: what the student's function returned; expected: (*) the reference tensor;
+    name: how to call `got` in the message (e.g. "sigmoid(x)").
+    """
+    if not isinstance(got, torch.Tensor):
+        raise AssertionError(f"{name}: expected a torch.Tensor, got {type(got).__name__}")
+    got = got.detach()
+    if tuple(got.shape) != tuple(expected.shape):
+        raise AssertionError(f"{name}: expected shape {tuple(expected.shape)}, got {tuple(got.shape)}")
+    if got.dtype != expected.dtype:
+        raise AssertionError(f"{name}: expected dtype {expected.dtype}, got {got.dtype}")
+    if got.device != expected.device:
+        raise AssertionError(f"{name}: expected a tensor on {expected.device}, got one on {got.device}")
+    bad = ~torch.isclose(got, expected, rtol=rtol, atol=atol)
+    if bad.any():
+        i = tuple(int(k) for k in torch.nonzero(bad)[0])
+        where = f" at index {i}" if i else ""
+        n_bad, n = int(bad.sum()), got.numel()
+        raise AssertionError(
+            f"{name}: wrong values in {n_bad} of {n} entries; first{where}: "
+            f"expected {expected[i].item():.6g}, got {got[i].item():.6g}"
+        )
+
+
+def check_int(got, expected, name):
+    """Assert that `got` is a Python int (or 0-D integer tensor) equal to the int `expected`."""
+    if isinstance(got, torch.Tensor) and got.dim() == 0 and not got.is_floating_point():
+        got = int(got)
+    if isinstance(got, bool) or not isinstance(got, int):
+        raise AssertionError(f"{name}: expected an int, got {type(got).__name__} {got!r}")
+    if got != expected:
+        raise AssertionError(f"{name}: expected {expected}, got {got}")

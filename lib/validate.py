@@ -1,0 +1,36 @@
+"""Argument checks shared by lib: clear errors that name the argument."""
+import torch
+
+
+def tensor(x, name, ndim=None, floating=True):
+    """Return x if it is a torch tensor of the expected rank and kind, else raise.
+
+    x: the value to check; name: the argument's name for the message;
+    ndim: required number of dimensions (int, tuple of allowed ints, or None);
+    floating: require a floating-point dtype.
+    """
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if x.dim() not in allowed:
+            want = " or ".join(f"{d}-D" for d in allowed)
+            raise ValueError(f"{name} must be {want}, got shape {tuple(x.shape)}")
+    if floating and not x.is_floating_point():
+        raise TypeError(f"{name} must have a floating-point dtype, got {x.dtype}")
+    return x
+
+
+def same_device(**tensors):
+    """Raise if the named tensors do not all live on one device."""
+    devices = {name: t.device for name, t in tensors.items()}
+    if len(set(devices.values())) > 1:
+        listing = ", ".join(f"{n} on {d}" for n, d in devices.items())
+        raise ValueError(f"arguments must be on the same device, got {listing}")
+
+
+def positive_int(n, name):
+    """Return n if it is an int > 0 (bools rejected), else raise."""
+    if isinstance(n, bool) or not isinstance(n, int) or n <= 0:
+        raise ValueError(f"{name} must be a positive int, got {n!r}")
+    return n
