@@ -10,7 +10,7 @@ With no CHAPTER, every chapter in solutions/ is processed.
 import argparse
 import sys
 
-from grading import authoring, course
+from grading import authoring, repo
 
 
 def main(argv=None):
@@ -19,15 +19,15 @@ def main(argv=None):
     parser.add_argument("command", choices=["execute", "generate", "validate", "build"])
     parser.add_argument("chapters", nargs="*", help="chapter names such as 01_neurons (default: all)")
     args = parser.parse_args(argv)
-    known = course.chapter_names()
+    known = repo.chapter_names()
     unknown = [c for c in args.chapters if c not in known]
     if unknown:
         parser.error(f"unknown chapter(s) {', '.join(unknown)}; known: {', '.join(known)}")
     chapters = args.chapters or known
 
     if args.command in ("execute", "build"):
-        for path in course.notebooks(course.SOLUTIONS, chapters=chapters):
-            print(f"executing {path.relative_to(course.ROOT)}", flush=True)
+        for path in repo.notebooks(repo.SOLUTIONS, chapters=chapters):
+            print(f"executing {path.relative_to(repo.ROOT)}", flush=True)
             authoring.execute(path)
     if args.command in ("generate", "build"):
         authoring.generate(chapters)
@@ -35,7 +35,7 @@ def main(argv=None):
     if args.command in ("validate", "build"):
         problems = authoring.validate(chapters)
         for path, problem in problems:
-            print(f"NOT VALID {path.relative_to(course.ROOT)}:\n{problem}\n")
+            print(f"NOT VALID {path.relative_to(repo.ROOT)}:\n{problem}\n")
         if problems:
             return 1
         print(f"valid: solutions pass and student versions fail, for {', '.join(chapters)}")

@@ -8,7 +8,7 @@ from pathlib import Path
 import nbclient
 import nbformat
 
-from grading import course
+from grading import repo
 
 
 def execute(path, timeout=600):
@@ -24,28 +24,28 @@ def execute(path, timeout=600):
         nb, timeout=timeout, kernel_name="python3", record_timing=False,
         resources={"metadata": {"path": str(path.parent)}},
     )
-    env = course.tool_env()
+    env = repo.tool_env()
     env["LIB_DEVICE"] = "cpu"
     client.execute(env=env)
     nb.metadata.pop("widgets", None)
     nbformat.write(nb, path)
 
 
-def generate(chapters, root=course.ROOT):
+def generate(chapters, root=repo.ROOT):
     """Regenerate chapters/NAME from solutions/NAME for each chapter name (nbgrader, no gradebook)."""
     for name in chapters:
-        course.nbgrader("generate_assignment", name, "--force", "--no-db", root=root, capture=True)
+        repo.nbgrader("generate_assignment", name, "--force", "--no-db", root=root, capture=True)
 
 
-def validate(chapters, root=course.ROOT):
+def validate(chapters, root=repo.ROOT):
     """nbgrader validate: solutions must pass every test, student versions must fail them.
 
     Returns a list of (path, problem) pairs; empty when everything validates.
     """
     problems = []
-    for kind, flags in ((course.SOLUTIONS, ()), (course.CHAPTERS, ("--invert",))):
-        for path in course.notebooks(kind, root, chapters):
-            r = course.nbgrader("validate", *flags, str(path), root=root, check=False, capture=True)
+    for kind, flags in ((repo.SOLUTIONS, ()), (repo.CHAPTERS, ("--invert",))):
+        for path in repo.notebooks(kind, root, chapters):
+            r = repo.nbgrader("validate", *flags, str(path), root=root, check=False, capture=True)
             if r.returncode != 0 or "Success!" not in r.stdout:
                 problems.append((path, (r.stdout + r.stderr).strip()))
     return problems

@@ -1,0 +1,78 @@
+"""lib.testing: the failure messages students see, and the forbidden-API watcher."""
+import pytest
+import torch
+import torch.nn.functional as F
+
+from lib import activations, testing
+
+
+def test_check_close_passes_and_reports_expected_vs_got():
+    expected = torch.tensor([0.1, 0.2, 0.3])
+    testing.check_close(expected.clone(), expected, "f(x)")
+    with pytest.raises(AssertionError, match=r"f\(x\): wrong values in 1 of 3 entries; first at index \(2,\): "
+                                             r"expected 0.3, got 0.5"):
+        testing.check_close(torch.tensor([0.1, 0.2, 0.5]), expected, "f(x)")
+
+
+@pytest.mark.parametrize("got, match", [
+    ([0.1, 0.2], "expected a torch.Tensor, got list"),
+    (torch.zeros(2), r"expected shape \(3,\), got \(2,\)"),
+    (torch.zeros(3, dtype=torch.float64), "expected dtype torch.float32, got torch.float64"),
+    (torch.tensor([0.1, float("nan"), 0.3]), "wrong values in 1 of 3"),
+])
+def test_check_close_rejects_wrong_kind(got, match):
+    with pytest.raises(AssertionError, match=match):
+        testing.check_close(got, torch.tensor([0.1, 0.2, 0.3]), "f(x)")
+
+
+def test_check_int():
+    testing.check_int(5, 5, "n")
+    testing.check_int(torch.tensor(5), 5, "n")
+    for bad, match in [(5.0, "expected an int, got float"), (True, "expected an int, got bool"),
+                       (6, "expected 5, got 6")]:
+        with pytest.raises(AssertionError, match=match):
+            testing.check_int(bad, 5, "n")
+
+
+def sneaky_alias(x):
+    s = torch.sigmoid
+    return s(x)
+
+
+@pytest.mark.parametrize("answer", [
+    lambda x: torch.sigmoid(x),
+    sneaky_alias,
+    lambda x: x.sigmoid(),
+    lambda x: F.sigmoid(x),
+    lambda x: torch.special.expit(x),
+    lambda x: activations.sigmoid(x),
+], ids=["torch.sigmoid", "alias", "method", "functional", "expit", "lib"])
+def test_forbidden_catches_every_route(answer):
+    with pytest.raises(AssertionError, match="ch01_sigmoid: your answer calls"):
+        with testing.forbidden("ch01_sigmoid"):
+            answer(torch.randn(3))
+
+
+def test_forbidden_allows_other_calls_and_restores_the_profiler():
+    import sys
+
+    with testing.forbidden("ch01_sigmoid"):
+        e = torch.exp(-torch.randn(4).abs())
+        (1 / (1 + e)).sum()
+    assert sys.getprofile() is None
+
+
+def test_forbidden_catches_autograd_in_derivative_exercise():
+    def by_autograd(x):
+        x = x.clone().requires_grad_(True)
+        return torch.autograd.grad(torch.tanh(x).sum(), x)[0]
+
+    with pytest.raises(AssertionError, match="torch.autograd.grad"):
+        with testing.forbidden("ch01_activation_grads"):
+            by_autograd(torch.randn(3))
+
+
+def test_every_forbidden_name_resolves():
+    for grade_id, names in testing.FORBIDDEN.items():
+        for name in names:
+            assert testing._resolve(name) is not None, (grade_id, name)

@@ -1,0 +1,67 @@
+"""Helpers for the notebook tests: throwaway course copies, cell lookup, filled-in answers."""
+import shutil
+from pathlib import Path
+
+import nbclient
+import nbformat
+
+from grading import repo
+
+SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
+
+
+def make_course(tmp_path):
+    """A throwaway course root holding copies of solutions/ and the nbgrader configuration."""
+    root = Path(tmp_path) / "course"
+    shutil.copytree(repo.ROOT / repo.SOLUTIONS, root / repo.SOLUTIONS)
+    (root / "grading").mkdir()
+    shutil.copy(repo.ROOT / "grading" / "nbgrader_config.py", root / "grading")
+    shutil.copy(repo.ROOT / "nbgrader_config.py", root)
+    return root
+
+
+def nbgrader_meta(cell):
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def answer_cells(nb):
+    """{grade_id: cell} for the cells a student writes in."""
+    return {nbgrader_meta(c)["grade_id"]: c for c in nb.cells if nbgrader_meta(c).get("solution")}
+
+
+def graded_test_ids(nb):
+    """grade_ids of the autograded test cells, in notebook order."""
+    return [nbgrader_meta(c)["grade_id"] for c in nb.cells
+            if nbgrader_meta(c).get("grade") and not nbgrader_meta(c).get("solution")]
+
+
+def solution_code(source):
+    """An answer cell's solution as a student would type it: the markers dropped."""
+    return "\n".join(line for line in source.splitlines()
+                     if line.strip() not in SOLUTION_MARKERS)
+
+
+def filled(student_nb, solution_nb, answers=None):
+    """A copy of the student notebook with every answer cell filled in.
+
+    Cells get the solution's code, except those named in `answers` ({grade_id: source}).
+    """
+    nb = nbformat.from_dict(student_nb)
+    reference = answer_cells(solution_nb)
+    for grade_id, cell in answer_cells(nb).items():
+        cell.source = (answers or {}).get(grade_id, solution_code(reference[grade_id].source))
+    return nb
+
+
+def execute(nb, cwd, env=None, timeout=300):
+    """Run `nb` in a fresh kernel with errors allowed; returns the executed notebook."""
+    client = nbclient.NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
+                                     resources={"metadata": {"path": str(cwd)}})
+    client.execute(env=env or repo.tool_env())
+    return nb
+
+
+def error_cells(nb):
+    """{cell index: 'EName: message'} for each code cell that raised."""
+    return {i: f"{o.ename}: {o.evalue}" for i, c in enumerate(nb.cells) if c.cell_type == "code"
+            for o in c.outputs if o.output_type == "error"}

@@ -1,0 +1,37 @@
+"""Each student notebook, untouched, runs top to bottom: only graded test cells may fail."""
+import nbformat
+import pytest
+
+from grading import repo
+from tests.notebooks import nbtools
+
+pytestmark = pytest.mark.slow
+
+
+def run_and_check(path, env):
+    nb = nbtools.execute(nbformat.read(path, as_version=4), path.parent, env=env)
+    test_cells = {i for i, c in enumerate(nb.cells) if nbtools.nbgrader_meta(c).get("grade")
+                  and not nbtools.nbgrader_meta(c).get("solution")}
+    errors = nbtools.error_cells(nb)
+    stray = {i: e for i, e in errors.items() if i not in test_cells}
+    assert not stray, f"{path.name}: cells outside graded tests raised: {stray}"
+    passing = sorted(test_cells - set(errors))
+    assert not passing, f"{path.name}: graded test cells {passing} pass with no answer written"
+    for i in test_cells:
+        assert "NotImplementedError" in errors[i], f"cell {i} failed for another reason: {errors[i]}"
+
+
+@pytest.mark.parametrize("path", repo.notebooks(repo.CHAPTERS), ids=lambda p: p.parent.name)
+def test_untouched_student_notebook_runs_on_cpu(path):
+    env = repo.tool_env()
+    env["LIB_DEVICE"] = "cpu"
+    run_and_check(path, env)
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not __import__("torch").cuda.is_available(), reason="no CUDA device on this machine")
+@pytest.mark.parametrize("path", repo.notebooks(repo.CHAPTERS), ids=lambda p: p.parent.name)
+def test_untouched_student_notebook_runs_on_cuda(path):
+    env = repo.tool_env()
+    env["LIB_DEVICE"] = "cuda"
+    run_and_check(path, env)
