@@ -13,11 +13,11 @@ def sigmoid(x):
     """Logistic sigmoid 1 / (1 + exp(-x)), stable for large |x|; matches torch.sigmoid.
 
     x: (*) floating tensor. Returns (*) values in [0, 1].
-    Uses exp(-|x|) so that no exp overflows: for x < 0 it evaluates exp(x) / (1 + exp(x)).
+    Evaluated as exp(min(x, 0)) / (1 + exp(-|x|)): both exponents are <= 0, so nothing
+    overflows; for x < 0 this is exp(x) / (1 + exp(x)), for x >= 0 it is 1 / (1 + exp(-x)).
     """
     validate.tensor(x, "x")
-    e = torch.exp(-x.abs())
-    return torch.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    return torch.exp(torch.minimum(x, x.new_zeros(()))).div_(torch.exp(-x.abs()).add_(1))
 
 
 def sigmoid_grad(x):
@@ -34,20 +34,20 @@ def tanh(x):
     and 1 - e computed by expm1 so that tiny x keep their relative precision.
     """
     validate.tensor(x, "x")
-    m = torch.expm1(-2 * x.abs())
-    return torch.sign(x) * (-m / (2 + m))
+    m = torch.expm1(x.abs().mul_(-2))
+    return m.div_(m.neg().sub_(2)).mul_(torch.sign(x))
 
 
 def tanh_grad(x):
     """Derivative of tanh: 1 - tanh(x)^2. x: (*) floating. Returns (*)."""
     t = tanh(x)
-    return 1 - t * t
+    return t.mul_(t).neg_().add_(1)
 
 
 def relu(x):
     """Rectified linear unit max(x, 0); matches torch.relu. x: (*) floating. Returns (*)."""
     validate.tensor(x, "x")
-    return torch.where(x > 0, x, torch.zeros_like(x))
+    return torch.maximum(x, x.new_zeros(()))
 
 
 def relu_grad(x):
