@@ -86,7 +86,10 @@ def forbidden(grade_id):
     try:
         yield
     finally:
+        tampered = sys.getprofile() is not profile
         sys.setprofile(previous)
+    if tampered:
+        raise AssertionError(f"{grade_id}: your answer changed sys.setprofile, which the test relies on.")
     if used:
         raise AssertionError(
             f"{grade_id}: your answer calls {used[0]}, which this exercise asks you to write "

@@ -76,3 +76,16 @@ def test_every_forbidden_name_resolves():
     for grade_id, names in testing.FORBIDDEN.items():
         for name in names:
             assert testing._resolve(name) is not None, (grade_id, name)
+
+
+def test_forbidden_notices_an_answer_that_removes_the_watcher():
+    import sys
+
+    def evasive(x):
+        sys.setprofile(None)
+        return torch.sigmoid(x)
+
+    with pytest.raises(AssertionError, match="changed sys.setprofile"):
+        with testing.forbidden("ch01_sigmoid"):
+            evasive(torch.randn(3))
+    assert sys.getprofile() is None

@@ -3,6 +3,19 @@
 The round-trip test submits each through nbgrader autograde and requires the exercise's
 graded test cell to give it zero points. Every autograded exercise needs at least one.
 """
+_CORRECT_GRADS = {
+    "sigmoid_grad": "return sigmoid(x) * (1 - sigmoid(x))",
+    "tanh_grad": "return 1 - torch.tanh(x) ** 2",
+    "relu_grad": "return (x > 0).to(x.dtype)",
+}
+
+
+def _grads(**wrong):
+    """The three derivative functions, correct except for the bodies given in `wrong`."""
+    return "\n".join(f"def {name}(x):\n    {wrong.get(name, body)}\n"
+                     for name, body in _CORRECT_GRADS.items())
+
+
 MISTAKES = {
     "ch01_count_params": [
         ("weights only, biases forgotten", '''
@@ -37,60 +50,18 @@ def sigmoid(x):
 '''),
     ],
     "ch01_activation_grads": [
-        ("sigmoid'(x) written as sigmoid(x)", '''
-def sigmoid_grad(x):
-    return sigmoid(x)
-
-def tanh_grad(x):
-    return 1 - torch.tanh(x) ** 2
-
-def relu_grad(x):
-    return (x > 0).to(x.dtype)
-'''),
-        ("tanh'(x) = 1 - tanh(x), square missing", '''
-def sigmoid_grad(x):
-    return sigmoid(x) * (1 - sigmoid(x))
-
-def tanh_grad(x):
-    return 1 - torch.tanh(x)
-
-def relu_grad(x):
-    return (x > 0).to(x.dtype)
-'''),
-        ("relu'(0) = 1", '''
-def sigmoid_grad(x):
-    return sigmoid(x) * (1 - sigmoid(x))
-
-def tanh_grad(x):
-    return 1 - torch.tanh(x) ** 2
-
-def relu_grad(x):
-    return (x >= 0).to(x.dtype)
-'''),
-        ("relu' returned as a bool tensor", '''
-def sigmoid_grad(x):
-    return sigmoid(x) * (1 - sigmoid(x))
-
-def tanh_grad(x):
-    return 1 - torch.tanh(x) ** 2
-
-def relu_grad(x):
-    return x > 0
-'''),
-        ("derivatives taken with autograd", '''
+        ("sigmoid'(x) written as sigmoid(x)", _grads(sigmoid_grad="return sigmoid(x)")),
+        ("tanh'(x) = 1 - tanh(x), square missing", _grads(tanh_grad="return 1 - torch.tanh(x)")),
+        ("relu'(0) = 1", _grads(relu_grad="return (x >= 0).to(x.dtype)")),
+        ("relu' returned as a bool tensor", _grads(relu_grad="return x > 0")),
+        ("derivatives taken with autograd", _grads(
+            sigmoid_grad="return _autograd(sigmoid, x)", tanh_grad="return _autograd(torch.tanh, x)",
+            relu_grad="return _autograd(torch.relu, x)",
+        ) + """
 def _autograd(f, x):
     x = x.detach().clone().requires_grad_(True)
     return torch.autograd.grad(f(x).sum(), x)[0]
-
-def sigmoid_grad(x):
-    return _autograd(sigmoid, x)
-
-def tanh_grad(x):
-    return _autograd(torch.tanh, x)
-
-def relu_grad(x):
-    return _autograd(torch.relu, x)
-'''),
+"""),
     ],
     "ch01_neuron": [
         ("bias added after the activation", '''
