@@ -53,7 +53,7 @@ def filled(student_nb, solution_nb, answers=None):
     return nb
 
 
-def execute(nb, cwd, env=None, timeout=300):
+def execute(nb, cwd, env=None, timeout=120):
     """Run `nb` in a fresh kernel with errors allowed; returns the executed notebook."""
     client = nbclient.NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
                                      resources={"metadata": {"path": str(cwd)}})
