@@ -57,8 +57,9 @@ def command(python, action, extra):
     """The argv that `open` or `test` runs inside the environment."""
     if action == "open":
         as_root = ["--allow-root"] if getattr(os, "geteuid", lambda: 1)() == 0 else []
-        return [str(python), "-m", "jupyter", "lab", f"--ServerApp.root_dir={ROOT / 'chapters'}",
-                *as_root, *extra]
+        chosen = any(a.startswith(("--ServerApp.root_dir", "--notebook-dir")) for a in extra)
+        root = [] if chosen else [f"--ServerApp.root_dir={ROOT / 'chapters'}"]
+        return [str(python), "-m", "jupyter", "lab", *root, *as_root, *extra]
     return [str(python), "-m", "pytest", *extra]
 
 

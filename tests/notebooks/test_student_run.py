@@ -35,3 +35,13 @@ def test_untouched_student_notebook_runs_on_cuda(path):
     env = repo.tool_env()
     env["LIB_DEVICE"] = "cuda"
     run_and_check(path, env)
+
+
+@pytest.mark.parametrize("path", repo.notebooks(repo.CHAPTERS), ids=lambda p: p.parent.name)
+def test_graded_test_cells_do_not_stop_run_all(path):
+    """JupyterLab's Run All stops at the first failing cell unless it is tagged raises-exception."""
+    nb = nbformat.read(path, as_version=4)
+    untagged = [nbtools.nbgrader_meta(c)["grade_id"] for c in nb.cells
+                if nbtools.nbgrader_meta(c).get("grade") and not nbtools.nbgrader_meta(c).get("solution")
+                and "raises-exception" not in c.metadata.get("tags", [])]
+    assert not untagged, f"{path.name}: tag these test cells raises-exception: {untagged}"

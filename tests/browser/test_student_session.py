@@ -1,0 +1,151 @@
+"""A student's session in a real JupyterLab in headless Chromium.
+
+- every chapter runs with Run All: errors only in graded test cells, every widget renders;
+- the neuron widget's sliders move, and the plot and printed values follow compute();
+- an exercise is typed in and tested: a wrong answer gets an expected-vs-got message,
+  a right one passes;
+- nbgrader's extension is there: its assignment list opens, and Validate reports success
+  on a solved notebook and failure on an unsolved one.
+"""
+import re
+
+import pytest
+
+from grading import repo
+from lib import data
+from lib.widgets import NeuronWidget
+from tests.browser import jlab
+
+CHAPTERS = [p.relative_to(repo.ROOT / repo.CHAPTERS).as_posix() for p in repo.notebooks(repo.CHAPTERS)]
+
+
+@pytest.fixture(scope="module")
+def ran_chapter01(browser, lab, screenshot):
+    """Chapter 01 opened and run with Run All, in a page the module's tests share."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    jlab.open_notebook(page, lab, "01_neurons/01_neurons.ipynb")
+    assert not jlab.run_all(page), "Run All did not reach the end of chapter 01"
+    yield page
+    context.close()
+
+
+@pytest.mark.parametrize("rel", CHAPTERS)
+def test_run_all_fails_only_in_graded_tests_and_widgets_render(rel, page, lab, screenshot):
+    jlab.open_notebook(page, lab, rel)
+    never_ran = jlab.run_all(page)
+    cells = jlab.cells(page)
+    stray = {}
+    for i, c in enumerate(cells):
+        meta = c.get("metadata", {}).get("nbgrader", {})
+        is_test = meta.get("grade") and not meta.get("solution")
+        errors = [o for o in c.get("outputs", []) if o["output_type"] == "error"]
+        if errors and not is_test:
+            stray[i] = f"{errors[0]['ename']}: {errors[0]['evalue']}"
+    assert not stray, f"{rel}: cells outside graded tests raised: {stray}"
+    assert not never_ran, f"{rel}: Run All stopped before cells {never_ran}"
+
+    widget_cells = [i for i, c in enumerate(cells) for o in c.get("outputs", [])
+                    if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    assert widget_cells, f"{rel}: no widget was displayed"
+    for i in widget_cells:
+        out = jlab.cell(page, i).locator(".jp-Cell-outputArea")
+        out.scroll_into_view_if_needed()
+        assert out.locator(".jupyter-widgets").count() > 0, f"{rel} cell {i}: widget did not render"
+        text = out.inner_text()
+        assert "Error displaying widget" not in text and "VBox(" not in text, f"{rel} cell {i}: {text[:300]}"
+        assert out.locator(".widget-slider, .widget-dropdown, .widget-toggle-buttons").count() > 0, \
+            f"{rel} cell {i}: the widget has no controls"
+    screenshot(page, f"{rel.split('/')[0]}_run_all")
+
+
+def readout_numbers(text):
+    """{'loss': float, 'dL/dw1': ..., ...} parsed from the neuron widget's read-out line."""
+    return {k: float(v) for k, v in re.findall(r"([\w/]+) = ([-+]?\d+\.\d+)", text)}
+
+
+def slider(page, name):
+    return page.locator(".widget-slider").filter(has=page.locator(".widget-label", has_text=re.compile(f"^{name}$")))
+
+
+def plot_src(page):
+    return page.locator(".neuron-readout ~ .widget-output img").first.get_attribute("src")
+
+
+def test_moving_a_neuron_slider_updates_plot_and_values(ran_chapter01, screenshot):
+    page = ran_chapter01
+    widget = NeuronWidget(*data.two_blobs(50, seed=0))
+    readout = page.locator(".neuron-readout")
+    readout.scroll_into_view_if_needed()
+    before_text, before_img = readout.inner_text(), plot_src(page)
+    assert readout_numbers(before_text) == pytest.approx(readout_numbers(widget.readout(1.0, -1.0, 0.0)), abs=1e-4)
+
+    handle = slider(page, "w2").locator(".noUi-handle")
+    box = handle.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2 + 45, box["y"] + box["height"] / 2, steps=8)
+    page.mouse.up()
+    page.wait_for_function("t => document.querySelector('.neuron-readout').innerText !== t", arg=before_text)
+    page.wait_for_function("s => { const i = document.querySelector('.neuron-readout ~ .widget-output img');"
+                           " return i && i.getAttribute('src') !== s; }", arg=before_img)
+
+    values = {n: float(slider(page, n).locator(".widget-readout").inner_text().replace("−", "-"))
+              for n in ("w1", "w2", "b")}
+    assert values["w1"] == 1.0 and values["b"] == 0.0 and values["w2"] > -1.0, values
+    got = readout_numbers(readout.inner_text())
+    expected = readout_numbers(widget.readout(**values))
+    assert got.keys() == expected.keys() and got == pytest.approx(expected, abs=1e-4)
+    screenshot(page, "01_neurons_slider_moved")
+
+
+WRONG_SIGMOID = "def sigmoid(x): return 1 / (1 + torch.exp(x))"
+RIGHT_SIGMOID = "def sigmoid(x): return torch.exp(torch.minimum(x, torch.zeros_like(x))) / (1 + torch.exp(-x.abs()))"
+
+
+def test_student_types_an_answer_and_runs_the_test(ran_chapter01, screenshot):
+    page = ran_chapter01
+    cells = jlab.cells(page)
+    answer, test = jlab.index_of(cells, "ch01_sigmoid"), jlab.index_of(cells, "ch01_sigmoid_test")
+
+    jlab.type_into_cell(page, answer, WRONG_SIGMOID)
+    jlab.run_cell(page, answer)
+    jlab.run_cell(page, test)
+    out = jlab.cell(page, test).locator(".jp-Cell-outputArea")
+    message = out.inner_text()
+    assert "AssertionError" in message
+    assert re.search(r"wrong values in \d+ of \d+ entries.*expected [-\d.e]+, got [-\d.e]+", message), message
+    screenshot(page, "01_neurons_wrong_answer")
+
+    jlab.type_into_cell(page, answer, RIGHT_SIGMOID)
+    jlab.run_cell(page, answer)
+    jlab.run_cell(page, test)
+    outputs = jlab.cells(page)[test]["outputs"]
+    assert not [o for o in outputs if o["output_type"] == "error"], outputs
+    assert jlab.cells(page)[answer]["source"] == RIGHT_SIGMOID
+    screenshot(page, "01_neurons_right_answer")
+
+
+def test_nbgrader_assignment_list_opens(page, lab, screenshot):
+    jlab.open_notebook(page, lab, "01_neurons/01_neurons.ipynb")
+    page.get_by_role("menuitem", name="Nbgrader").click()
+    page.get_by_role("menuitem", name="Assignment List").click()
+    panel = page.locator("#nbgrader-assignment-list, .nbgrader-AssignmentList, [id*='assignment']").first
+    panel.wait_for()
+    assert page.get_by_text("Released assignments").count() > 0
+    screenshot(page, "nbgrader_assignment_list")
+
+
+@pytest.mark.parametrize("notebook, verdict", [("01_neurons_solved.ipynb", "Success"),
+                                               ("01_neurons.ipynb", "failed")])
+def test_nbgrader_validate_button(notebook, verdict, page, lab, screenshot):
+    jlab.open_notebook(page, lab, f"01_neurons/{notebook}")
+    page.locator(".jp-NotebookPanel:visible .validate-button").click()
+    dialog = page.locator(".jp-Dialog")
+    dialog.wait_for(timeout=180_000)
+    page.wait_for_function("() => !document.querySelector('.jp-Dialog').innerText.includes('Validating')",
+                           timeout=180_000)
+    text = dialog.inner_text()
+    screenshot(page, f"nbgrader_validate_{notebook.removesuffix('.ipynb')}")
+    assert verdict.lower() in text.lower(), text[:1000]

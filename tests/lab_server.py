@@ -1,0 +1,60 @@
+"""Start a JupyterLab server on loopback with a random token, for tests that talk to it."""
+import contextlib
+import secrets
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+
+from grading import repo
+
+
+@dataclass
+class Lab:
+    base: str
+    token: str
+
+    def get(self, path, token=None, timeout=10):
+        """GET base + path with a token header; returns (status, body text)."""
+        req = urllib.request.Request(self.base + path,
+                                     headers={"Authorization": f"token {token or self.token}"})
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, r.read().decode()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running(argv, env=None, cwd=repo.ROOT, startup_s=90):
+    """Run `argv + server flags` (a jupyter lab command line) and yield a Lab once it answers."""
+    port, token = free_port(), secrets.token_hex(16)
+    flags = ["--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
+             f"--IdentityProvider.token={token}"]
+    proc = subprocess.Popen([*argv, *flags], cwd=cwd, env=env or repo.tool_env(),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    lab = Lab(f"http://127.0.0.1:{port}", token)
+    try:
+        deadline = time.monotonic() + startup_s
+        while True:
+            try:
+                lab.get("/api/status")
+                break
+            except (OSError, urllib.error.URLError):
+                if proc.poll() is not None:
+                    raise RuntimeError(f"JupyterLab exited with {proc.returncode}: {proc.stderr.read()[-2000:]}")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"JupyterLab did not answer within {startup_s} s")
+                time.sleep(0.5)
+        yield lab
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
