@@ -86,12 +86,16 @@ def lab_root(tmp_path_factory):
         student = nbformat.read(root / src.parent.name / src.name, as_version=4)
         solved = nbtools.filled(student, nbformat.read(src, as_version=4))
         nbformat.write(solved, root / src.parent.name / f"{src.stem}_solved.ipynb")
-    (root / "nbgrader_config.py").write_text(
-        "c = get_config()\n"
-        f"c.Exchange.root = {str(tmp / 'exchange')!r}\n"
-        "c.CourseDirectory.course_id = 'neurons-to-transformers'\n")
-    (tmp / "exchange").mkdir()
     return root
+
+
+def release_chapters(tmp):
+    """Release every chapter with nbgrader into a fresh exchange under tmp; returns its path."""
+    course, exchange = nbtools.make_course(tmp), tmp / "exchange"
+    for name in repo.chapter_names():
+        repo.nbgrader("generate_assignment", name, "--force", root=course, capture=True)
+        repo.nbgrader("release_assignment", name, f"--Exchange.root={exchange}", root=course, capture=True)
+    return exchange
 
 
 @pytest.fixture(scope="session")
@@ -100,9 +104,13 @@ def lab(lab_root):
     for rel, value in LAB_SETTINGS.items():
         (settings / rel).parent.mkdir(parents=True, exist_ok=True)
         (settings / rel).write_text(json.dumps(value))
+    exchange = release_chapters(lab_root.parent)
+    config = lab_root.parent / "jupyter-config"
+    config.mkdir()
+    (config / "nbgrader_config.py").write_text(f"c = get_config()\nc.Exchange.root = {str(exchange)!r}\n")
     env = repo.tool_env()
     env.update(JUPYTERLAB_SETTINGS_DIR=str(settings), JUPYTERLAB_WORKSPACES_DIR=str(lab_root.parent / "ws"),
-               LIB_DEVICE="cpu")
+               JUPYTER_CONFIG_DIR=str(config), LIB_DEVICE="cpu")
     argv = [sys.executable, str(repo.ROOT / "course.py"), "open", f"--ServerApp.root_dir={lab_root}",
             "--LabApp.expose_app_in_browser=True"]
     with lab_server.running(argv, env=env, cwd=lab_root) as server:

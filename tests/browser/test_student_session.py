@@ -4,8 +4,8 @@
 - the neuron widget's sliders move, and the plot and printed values follow compute();
 - an exercise is typed in and tested: a wrong answer gets an expected-vs-got message,
   a right one passes;
-- nbgrader's extension is there: its assignment list opens, and Validate reports success
-  on a solved notebook and failure on an unsolved one.
+- nbgrader's extension is there: its assignment list shows the chapters released to the
+  exchange, and Validate reports success on a solved notebook and failure on an unsolved one.
 """
 import re
 
@@ -131,9 +131,13 @@ def test_nbgrader_assignment_list_opens(page, lab, screenshot):
     jlab.open_notebook(page, lab, "01_neurons/01_neurons.ipynb")
     page.get_by_role("menuitem", name="Nbgrader").click()
     page.get_by_role("menuitem", name="Assignment List").click()
-    panel = page.locator("#nbgrader-assignment-list, .nbgrader-AssignmentList, [id*='assignment']").first
-    panel.wait_for()
-    assert page.get_by_text("Released assignments").count() > 0
+    for heading in ("Released assignments", "Downloaded assignments", "Submitted assignments"):
+        page.get_by_text(heading).first.wait_for()
+    released = page.locator("#released_assignments_list")
+    for name in repo.chapter_names():
+        released.get_by_text(name).first.wait_for()
+    assert page.locator("#course_list_default").inner_text() == "neurons-to-transformers"
+    assert "does not exist" not in page.locator("#assignments").inner_text()
     screenshot(page, "nbgrader_assignment_list")
 
 
