@@ -73,6 +73,7 @@ def _matcher(paths):
 @contextlib.contextmanager
 def forbidden(grade_id):
     """Fail the exercise `grade_id` if code run inside the block calls one of its FORBIDDEN APIs."""
+    __tracebackhide__ = True
     match = _matcher(FORBIDDEN[grade_id])
     used = []
 
@@ -89,12 +90,17 @@ def forbidden(grade_id):
         tampered = sys.getprofile() is not profile
         sys.setprofile(previous)
     if tampered:
-        raise AssertionError(f"{grade_id}: your answer changed sys.setprofile, which the test relies on.")
+        _fail(f"{grade_id}: your answer changed sys.setprofile, which the test relies on.")
     if used:
-        raise AssertionError(
+        _fail(
             f"{grade_id}: your answer calls {used[0]}, which this exercise asks you to write "
             f"yourself. Not allowed here: {', '.join(FORBIDDEN[grade_id])}."
         )
+
+
+def _fail(message):
+    """Raise the AssertionError a student sees; the checks calling this hide their own frames."""
+    raise AssertionError(message)
 
 
 def check_close(got, expected, name, rtol=1e-5, atol=1e-6):
@@ -103,21 +109,22 @@ def check_close(got, expected, name, rtol=1e-5, atol=1e-6):
     got: what the student's function returned; expected: (*) the reference tensor;
     name: how to call `got` in the message (e.g. "sigmoid(x)").
     """
+    __tracebackhide__ = True  # IPython and pytest skip this frame and show the message
     if not isinstance(got, torch.Tensor):
-        raise AssertionError(f"{name}: expected a torch.Tensor, got {type(got).__name__}")
+        _fail(f"{name}: expected a torch.Tensor, got {type(got).__name__}")
     got = got.detach()
     if tuple(got.shape) != tuple(expected.shape):
-        raise AssertionError(f"{name}: expected shape {tuple(expected.shape)}, got {tuple(got.shape)}")
+        _fail(f"{name}: expected shape {tuple(expected.shape)}, got {tuple(got.shape)}")
     if got.dtype != expected.dtype:
-        raise AssertionError(f"{name}: expected dtype {expected.dtype}, got {got.dtype}")
+        _fail(f"{name}: expected dtype {expected.dtype}, got {got.dtype}")
     if got.device != expected.device:
-        raise AssertionError(f"{name}: expected a tensor on {expected.device}, got one on {got.device}")
+        _fail(f"{name}: expected a tensor on {expected.device}, got one on {got.device}")
     bad = ~torch.isclose(got, expected, rtol=rtol, atol=atol)
     if bad.any():
         i = tuple(int(k) for k in torch.nonzero(bad)[0])
         where = f" at index {i}" if i else ""
         n_bad, n = int(bad.sum()), got.numel()
-        raise AssertionError(
+        _fail(
             f"{name}: wrong values in {n_bad} of {n} entries; first{where}: "
             f"expected {expected[i].item():.6g}, got {got[i].item():.6g}"
         )
@@ -125,9 +132,10 @@ def check_close(got, expected, name, rtol=1e-5, atol=1e-6):
 
 def check_int(got, expected, name):
     """Assert that `got` is a Python int (or 0-D integer tensor) equal to the int `expected`."""
+    __tracebackhide__ = True
     if isinstance(got, torch.Tensor) and got.dim() == 0 and not got.is_floating_point():
         got = int(got)
     if isinstance(got, bool) or not isinstance(got, int):
-        raise AssertionError(f"{name}: expected an int, got {type(got).__name__} {got!r}")
+        _fail(f"{name}: expected an int, got {type(got).__name__} {got!r}")
     if got != expected:
-        raise AssertionError(f"{name}: expected {expected}, got {got}")
+        _fail(f"{name}: expected {expected}, got {got}")
