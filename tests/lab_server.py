@@ -4,7 +4,6 @@ import secrets
 import socket
 import subprocess
 import time
-import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
@@ -45,11 +44,11 @@ def running(argv, env=None, cwd=repo.ROOT, startup_s=90):
             try:
                 lab.get("/api/status")
                 break
-            except (OSError, urllib.error.URLError):
+            except OSError:  # refused or not yet listening (URLError is an OSError)
                 if proc.poll() is not None:
-                    raise RuntimeError(f"JupyterLab exited with {proc.returncode}: {proc.stderr.read()[-2000:]}")
+                    raise RuntimeError(f"JupyterLab exited with {proc.returncode}: {proc.stderr.read()[-2000:]}") from None
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"JupyterLab did not answer within {startup_s} s")
+                    raise RuntimeError(f"JupyterLab did not answer within {startup_s} s") from None
                 time.sleep(0.5)
         yield lab
     finally:
