@@ -15,6 +15,8 @@ import numbers
 
 import torch
 
+from lib import activations
+
 
 def unbroadcast(grad, shape):
     """Sum `grad` (shaped like a broadcast result) back down to `shape`.
@@ -139,6 +141,10 @@ class Tensor:
         t = torch.tanh(self.data)
         return self._child(t, (self,), lambda g: (g * (1 - t * t),), "tanh")
 
+    def sigmoid(self):
+        s = activations.sigmoid(self.data)
+        return self._child(s, (self,), lambda g: (g * s * (1 - s),), "sigmoid")
+
     def exp(self):
         e = torch.exp(self.data)
         return self._child(e, (self,), lambda g: (g * e,), "exp")
@@ -207,12 +213,10 @@ def cross_entropy(logits, y):
 def numerical_gradient(f, inputs, eps=1e-6):
     """Central finite differences (f(x + eps) - f(x - eps)) / (2 eps), entry by entry.
 
-    f: maps Tensors (one per input) to a single-element Tensor; inputs: float64 torch tensors.
-    Returns one torch tensor of gradients per input.
+    f: maps torch tensors (one per input) to a number or a single-element tensor;
+    inputs: float64 torch tensors. Returns one torch tensor of gradients per input,
+    shaped like that input. Costs 2 evaluations of f per input entry.
     """
-    def value(xs):
-        return float(f(*[Tensor(x) for x in xs]).data)
-
     grads = []
     for k, x in enumerate(inputs):
         g = torch.zeros_like(x)
@@ -220,7 +224,7 @@ def numerical_gradient(f, inputs, eps=1e-6):
             plus, minus = [t.clone() for t in inputs], [t.clone() for t in inputs]
             plus[k].view(-1)[i] += eps
             minus[k].view(-1)[i] -= eps
-            g.view(-1)[i] = (value(plus) - value(minus)) / (2 * eps)
+            g.view(-1)[i] = (float(f(*plus)) - float(f(*minus))) / (2 * eps)
         grads.append(g)
     return grads
 
@@ -239,7 +243,8 @@ def gradcheck(f, inputs, eps=1e-6, rtol=1e-5, atol=1e-8):
     leaves = [Tensor(x.clone(), requires_grad=True) for x in inputs]
     f(*leaves).backward()
     worst = 0.0
-    for k, (leaf, numeric) in enumerate(zip(leaves, numerical_gradient(f, inputs, eps))):
+    numeric_grads = numerical_gradient(lambda *xs: f(*[Tensor(x) for x in xs]).data, inputs, eps)
+    for k, (leaf, numeric) in enumerate(zip(leaves, numeric_grads)):
         analytic = leaf.grad if leaf.grad is not None else torch.zeros_like(numeric)
         bad = ~torch.isclose(analytic, numeric, rtol=rtol, atol=atol)
         if bad.any():

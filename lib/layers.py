@@ -63,6 +63,13 @@ def tanh_backward(dout, cache):
     return dout * (1 - cache * cache)
 
 
+ACTIVATION_LAYERS = {
+    "sigmoid": (sigmoid_forward, sigmoid_backward),
+    "tanh": (tanh_forward, tanh_backward),
+    "relu": (relu_forward, relu_backward),
+}
+
+
 def mse_forward(pred, target):
     """Mean squared error; matches torch.nn.functional.mse_loss.
 

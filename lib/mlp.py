@@ -1,4 +1,5 @@
-"""A multi-layer perceptron as plain tensors: parameter counting, initialisation, forward pass.
+"""A multi-layer perceptron as plain tensors: parameter counting, initialisation, forward and
+backward pass.
 
 Layer l maps (N, sizes[l]) to (N, sizes[l+1]) as x @ W + b with W: (sizes[l], sizes[l+1])
 and b: (sizes[l+1],). Hidden layers apply the activation; the output layer does not
@@ -8,7 +9,7 @@ import math
 
 import torch
 
-from lib import activations, validate
+from lib import activations, layers, validate
 
 
 def _check_sizes(sizes):
@@ -59,20 +60,58 @@ def mlp_forward(x, params, activation="relu"):
     activation: name or callable, applied after every layer except the last.
     Returns (N, D_L) outputs of the last layer (no activation).
     """
-    validate.tensor(x, "x", ndim=2)
-    if not params:
-        raise ValueError("params must hold at least one (W, b) pair")
+    _check_params(x, params)
     act = activations.get(activation)
     h = x
     for l, (W, b) in enumerate(params):
-        validate.tensor(W, f"params[{l}][0] (W)", ndim=2)
-        validate.tensor(b, f"params[{l}][1] (b)", ndim=1)
-        if W.shape[0] != h.shape[1] or b.shape[0] != W.shape[1]:
-            raise ValueError(
-                f"layer {l}: expected W of shape ({h.shape[1]}, D) and b of shape (D,), "
-                f"got W {tuple(W.shape)} and b {tuple(b.shape)}"
-            )
         h = h @ W + b
         if l < len(params) - 1:
             h = act(h)
     return h
+
+
+def _check_params(x, params):
+    """Raise a clear error unless params chain from x's width: W_l (D_l, D_l+1), b_l (D_l+1,)."""
+    validate.tensor(x, "x", ndim=2)
+    if not params:
+        raise ValueError("params must hold at least one (W, b) pair")
+    width = x.shape[1]
+    for l, (W, b) in enumerate(params):
+        validate.tensor(W, f"params[{l}][0] (W)", ndim=2)
+        validate.tensor(b, f"params[{l}][1] (b)", ndim=1)
+        if W.shape[0] != width or b.shape[0] != W.shape[1]:
+            raise ValueError(
+                f"layer {l}: expected W of shape ({width}, D) and b of shape (D,), "
+                f"got W {tuple(W.shape)} and b {tuple(b.shape)}"
+            )
+        width = W.shape[1]
+
+
+def mlp_backward(x, y, params, activation="relu"):
+    """Mean softmax cross-entropy of the MLP's logits and its gradients, by backpropagation.
+
+    x: (N, D_0) inputs; y: (N,) integer class labels in [0, D_L); params: list of
+    (W (D_l, D_{l+1}), b (D_{l+1},)); activation: "sigmoid", "tanh" or "relu", after every
+    layer but the last. Returns loss (0-D) and [(dW_l, db_l), ...] shaped like params;
+    equals torch.autograd on the same network (tests/lib/test_mlp.py).
+    """
+    _check_params(x, params)
+    if activation not in layers.ACTIVATION_LAYERS:
+        raise ValueError(f"activation must be one of {sorted(layers.ACTIVATION_LAYERS)}, got {activation!r}")
+    act_forward, act_backward = layers.ACTIVATION_LAYERS[activation]
+    caches, h = [], x
+    for l, (W, b) in enumerate(params):
+        h, linear_cache = layers.linear_forward(h, W, b)
+        act_cache = None
+        if l < len(params) - 1:
+            h, act_cache = act_forward(h)
+        caches.append((linear_cache, act_cache))
+    loss, loss_cache = layers.softmax_cross_entropy_forward(h, y)
+    dh = layers.softmax_cross_entropy_backward(torch.ones((), dtype=h.dtype, device=h.device), loss_cache)
+    grads = []
+    for linear_cache, act_cache in reversed(caches):
+        if act_cache is not None:
+            dh = act_backward(dh, act_cache)
+        dh, dW, db = layers.linear_backward(dh, linear_cache)
+        grads.append((dW, db))
+    return loss, grads[::-1]

@@ -1,4 +1,6 @@
 """Interactive widgets: each is a class with a pure compute() and a thin show()."""
+from lib.widgets.gradient_flow import GradientFlowWidget
+from lib.widgets.graph import GraphWidget
 from lib.widgets.neuron import NeuronWidget
 
-__all__ = ["NeuronWidget"]
+__all__ = ["GradientFlowWidget", "GraphWidget", "NeuronWidget"]

@@ -6,6 +6,7 @@ show() wires three sliders (w1, w2, b) to the figure and a printed read-out.
 import torch
 
 from lib import activations, neuron
+from lib.widgets.live import live_view
 
 
 def loss_surface(x, y, b, w_range, steps):
@@ -100,8 +101,6 @@ class NeuronWidget:
     def show(self, w1=1.0, w2=-1.0, b=0.0):
         """Display sliders, the read-out and the live figure; returns the ipywidgets box."""
         import ipywidgets as widgets
-        import matplotlib.pyplot as plt
-        from IPython.display import display
 
         L = self.limit
         sliders = {
@@ -109,22 +108,4 @@ class NeuronWidget:
                                       continuous_update=False)
             for name, v in (("w1", w1), ("w2", w2), ("b", b))
         }
-        readout = widgets.HTML()
-        readout.add_class("neuron-readout")
-        out = widgets.Output()
-
-        def redraw(_=None):
-            values = {k: s.value for k, s in sliders.items()}
-            readout.value = f"<pre>{self.readout(**values)}</pre>"
-            with out:
-                out.clear_output(wait=True)
-                fig = self.figure(**values)
-                display(fig)
-                plt.close(fig)
-
-        for s in sliders.values():
-            s.observe(redraw, names="value")
-        redraw()
-        box = widgets.VBox([widgets.HBox(list(sliders.values())), readout, out])
-        display(box)
-        return box
+        return live_view(sliders, self.readout, self.figure, "neuron-readout")

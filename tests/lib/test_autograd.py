@@ -33,6 +33,7 @@ OPS = [
     ("mean dim 1 keepdim", lambda a: a.mean(dim=1, keepdim=True), [(3, 4)], False),
     ("relu", lambda a: a.relu(), [(5, 5)], False),
     ("tanh", lambda a: a.tanh(), [(5, 5)], False),
+    ("sigmoid", lambda a: (a * 30).sigmoid(), [(5, 5)], False),
     ("exp", lambda a: a.exp(), [(5,)], False),
     ("log", lambda a: a.log(), [(5,)], True),
     ("reused node", lambda a: a * a + a.tanh() * a, [(4,)], False),

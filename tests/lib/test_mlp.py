@@ -66,3 +66,32 @@ def test_forward_names_the_bad_layer():
         mlp.mlp_forward(torch.randn(4), params)
     with pytest.raises(ValueError, match="at least one"):
         mlp.mlp_forward(torch.randn(5, 4), [])
+
+
+@pytest.mark.parametrize("activation, torch_act", [("relu", torch.nn.ReLU), ("tanh", torch.nn.Tanh),
+                                                   ("sigmoid", torch.nn.Sigmoid)])
+@pytest.mark.parametrize("sizes", [[3, 5], [4, 7, 3], [6, 8, 8, 8, 5]])
+def test_mlp_backward_matches_autograd(sizes, activation, torch_act, device, gen):
+    params = mlp.init_mlp(sizes, generator=gen, dtype=torch.float64, device=device)
+    x = torch.randn(9, sizes[0], generator=gen, dtype=torch.float64).to(device) * 2
+    y = torch.randint(0, sizes[-1], (9,), generator=gen).to(device)
+    model = torch_mlp(params, torch_act)
+    expected_loss = torch.nn.functional.cross_entropy(model(x), y)
+    expected_loss.backward()
+    loss, grads = mlp.mlp_backward(x, y, params, activation)
+    torch.testing.assert_close(loss, expected_loss.detach(), rtol=1e-7, atol=1e-12)
+    linears = [m for m in model if isinstance(m, torch.nn.Linear)]
+    assert len(grads) == len(linears)
+    for (dW, db), linear in zip(grads, linears):
+        torch.testing.assert_close(dW, linear.weight.grad.T, rtol=1e-7, atol=1e-12)
+        torch.testing.assert_close(db, linear.bias.grad, rtol=1e-7, atol=1e-12)
+
+
+def test_mlp_backward_errors_name_the_argument(gen):
+    params = mlp.init_mlp([3, 4, 2], generator=gen)
+    with pytest.raises(ValueError, match=r"layer 1: expected W of shape \(4, D\)"):
+        mlp.mlp_backward(torch.randn(5, 3), torch.zeros(5, dtype=torch.long), [params[0], params[0]])
+    with pytest.raises(ValueError, match="activation must be one of"):
+        mlp.mlp_backward(torch.randn(5, 3), torch.zeros(5, dtype=torch.long), params, "gelu")
+    with pytest.raises(ValueError, match=r"y must hold class indices in \[0, 2\)"):
+        mlp.mlp_backward(torch.randn(5, 3), torch.full((5,), 2), params)

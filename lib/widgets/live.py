@@ -1,0 +1,34 @@
+"""The display half every widget shares: controls, a one-line read-out and a live figure."""
+
+
+def live_view(controls, readout, figure, css_class):
+    """Show `controls`, an HTML read-out and a matplotlib figure that redraw on every change.
+
+    controls: {name: ipywidgets control with a .value}, passed to the two callbacks by name;
+    readout(**values) -> str, printed under the controls in a <pre> with class `css_class`
+    (browser tests find it by that class); figure(**values) -> matplotlib Figure.
+    Returns the ipywidgets VBox that was displayed.
+    """
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    text = widgets.HTML()
+    text.add_class(css_class)
+    out = widgets.Output()
+
+    def redraw(_=None):
+        values = {name: c.value for name, c in controls.items()}
+        text.value = f"<pre>{readout(**values)}</pre>"
+        with out:
+            out.clear_output(wait=True)
+            fig = figure(**values)
+            display(fig)
+            plt.close(fig)
+
+    for c in controls.values():
+        c.observe(redraw, names="value")
+    redraw()
+    box = widgets.VBox([widgets.HBox(list(controls.values())), text, out])
+    display(box)
+    return box
