@@ -1,4 +1,6 @@
 """Offline datasets: everything is generated here or loaded from installed packages."""
+import math
+
 import torch
 
 from lib import validate
@@ -33,3 +35,22 @@ def two_blobs(n_per_class=50, distance=3.0, std=1.0, seed=0, dtype=torch.float32
     y = torch.arange(2).repeat_interleave(n_per_class)
     x = centres[y] + std * torch.randn(2 * n_per_class, 2, generator=g, dtype=torch.float64)
     return x.to(device=device, dtype=dtype), y.to(device=device, dtype=dtype)
+
+
+def spirals(n_per_class=100, classes=3, noise=0.2, seed=0, dtype=torch.float32, device=None):
+    """Interleaved spiral arms in the plane, one per class: no straight line separates them.
+
+    Point k of class c sits at radius r = k / (n_per_class - 1) and angle
+    c * 2 pi / classes + 4 r + noise * N(0, 1). Returns x: (classes n_per_class, 2) and
+    y: (classes n_per_class,) int64 labels in [0, classes), the same for the same seed.
+    """
+    validate.positive_int(n_per_class, "n_per_class")
+    validate.positive_int(classes, "classes")
+    if not noise >= 0:
+        raise ValueError(f"noise must be >= 0, got {noise!r}")
+    g = torch.Generator().manual_seed(seed)
+    r = torch.linspace(0.0, 1.0, n_per_class, dtype=torch.float64).repeat(classes)
+    y = torch.arange(classes).repeat_interleave(n_per_class)
+    theta = y * (2 * math.pi / classes) + 4 * r + noise * torch.randn(r.shape, generator=g, dtype=torch.float64)
+    x = torch.stack([r * torch.sin(theta), r * torch.cos(theta)], dim=1)
+    return x.to(device=device, dtype=dtype), y.to(device=device)

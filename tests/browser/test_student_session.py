@@ -1,7 +1,8 @@
 """A student's session in a real JupyterLab in headless Chromium.
 
 - every chapter runs with Run All: errors only in graded test cells, every widget renders;
-- the neuron widget's sliders move, and the plot and printed values follow compute();
+- each widget's controls move (mouse drags, a dropdown), and its plot and printed values follow
+  compute(): the neuron (chapter 01), the computational graph and the gradient flow (chapter 02);
 - an exercise is typed in and tested: a wrong answer gets an expected-vs-got message,
   a right one passes;
 - nbgrader's extension is there: its assignment list shows the chapters released to the
@@ -13,20 +14,34 @@ import pytest
 
 from grading import repo
 from lib import data
-from lib.widgets import NeuronWidget
+from lib.widgets import GradientFlowWidget, GraphWidget, NeuronWidget
 from tests.browser import jlab
 
 CHAPTERS = [p.relative_to(repo.ROOT / repo.CHAPTERS).as_posix() for p in repo.notebooks(repo.CHAPTERS)]
 
 
-@pytest.fixture(scope="module")
-def ran_chapter01(browser, lab, screenshot):
-    """Chapter 01 opened and run with Run All, in a page the module's tests share."""
+def run_chapter(browser, lab, rel):
+    """A page with the notebook `rel` opened and run with Run All; returns (context, page)."""
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     page = context.new_page()
     page.set_default_timeout(60_000)
-    jlab.open_notebook(page, lab, "01_neurons/01_neurons.ipynb")
-    assert not jlab.run_all(page), "Run All did not reach the end of chapter 01"
+    jlab.open_notebook(page, lab, rel)
+    assert not jlab.run_all(page), f"Run All did not reach the end of {rel}"
+    return context, page
+
+
+@pytest.fixture(scope="module")
+def ran_chapter01(browser, lab):
+    """Chapter 01 opened and run with Run All, in a page the module's tests share."""
+    context, page = run_chapter(browser, lab, "01_neurons/01_neurons.ipynb")
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def ran_chapter02(browser, lab):
+    """Chapter 02 opened and run with Run All, in a page the module's tests share."""
+    context, page = run_chapter(browser, lab, "02_backprop/02_backprop.ipynb")
     yield page
     context.close()
 
@@ -61,43 +76,103 @@ def test_run_all_fails_only_in_graded_tests_and_widgets_render(rel, page, lab, s
 
 
 def readout_numbers(text):
-    """{'loss': float, 'dL/dw1': ..., ...} parsed from the neuron widget's read-out line."""
-    return {k: float(v) for k, v in re.findall(r"([\w/]+) = ([-+]?\d+\.\d+)", text)}
+    """{name: number} from a widget's read-out line: `name = value` parts three spaces apart."""
+    numbers = {}
+    for part in re.split(r"\s{3,}", text.strip()):
+        name, _, value = part.partition(" = ")
+        try:
+            numbers[name] = float(value)
+        except ValueError:
+            continue
+    return numbers
 
 
 def slider(page, name):
     return page.locator(".widget-slider").filter(has=page.locator(".widget-label", has_text=re.compile(f"^{name}$")))
 
 
-def plot_src(page):
-    return page.locator(".neuron-readout ~ .widget-output img").first.get_attribute("src")
+def slider_value(page, name):
+    return float(slider(page, name).locator(".widget-readout").inner_text().replace("−", "-"))
+
+
+def drag_slider(page, name, dx):
+    """Drag slider `name`'s handle dx pixels with the mouse, as a student would."""
+    handle = slider(page, name).locator(".noUi-handle")
+    handle.scroll_into_view_if_needed()
+    box = handle.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2, steps=8)
+    page.mouse.up()
+
+
+def widget_state(page, readout_class):
+    """(read-out text, plot image src) of the widget whose read-out has class `readout_class`."""
+    readout = page.locator(f".{readout_class}")
+    readout.scroll_into_view_if_needed()
+    return readout.inner_text(), page.locator(f".{readout_class} ~ .widget-output img").first.get_attribute("src")
+
+
+def wait_for_redraw(page, readout_class, before):
+    """Wait until both the read-out and the plot differ from `before` (a widget_state)."""
+    text, img = before
+    page.wait_for_function("([c, t]) => document.querySelector('.' + c).innerText !== t", arg=[readout_class, text])
+    page.wait_for_function("([c, s]) => { const i = document.querySelector('.' + c + ' ~ .widget-output img');"
+                           " return i && i.getAttribute('src') !== s; }", arg=[readout_class, img])
 
 
 def test_moving_a_neuron_slider_updates_plot_and_values(ran_chapter01, screenshot):
     page = ran_chapter01
     widget = NeuronWidget(*data.two_blobs(50, seed=0))
-    readout = page.locator(".neuron-readout")
-    readout.scroll_into_view_if_needed()
-    before_text, before_img = readout.inner_text(), plot_src(page)
-    assert readout_numbers(before_text) == pytest.approx(readout_numbers(widget.readout(1.0, -1.0, 0.0)), abs=1e-4)
+    before = widget_state(page, "neuron-readout")
+    assert readout_numbers(before[0]) == pytest.approx(readout_numbers(widget.readout(1.0, -1.0, 0.0)), abs=1e-4)
 
-    handle = slider(page, "w2").locator(".noUi-handle")
-    box = handle.bounding_box()
-    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    page.mouse.down()
-    page.mouse.move(box["x"] + box["width"] / 2 + 45, box["y"] + box["height"] / 2, steps=8)
-    page.mouse.up()
-    page.wait_for_function("t => document.querySelector('.neuron-readout').innerText !== t", arg=before_text)
-    page.wait_for_function("s => { const i = document.querySelector('.neuron-readout ~ .widget-output img');"
-                           " return i && i.getAttribute('src') !== s; }", arg=before_img)
-
-    values = {n: float(slider(page, n).locator(".widget-readout").inner_text().replace("−", "-"))
-              for n in ("w1", "w2", "b")}
+    drag_slider(page, "w2", 45)
+    wait_for_redraw(page, "neuron-readout", before)
+    values = {n: slider_value(page, n) for n in ("w1", "w2", "b")}
     assert values["w1"] == 1.0 and values["b"] == 0.0 and values["w2"] > -1.0, values
-    got = readout_numbers(readout.inner_text())
+    got = readout_numbers(widget_state(page, "neuron-readout")[0])
     expected = readout_numbers(widget.readout(**values))
     assert got.keys() == expected.keys() and got == pytest.approx(expected, abs=1e-4)
     screenshot(page, "01_neurons_slider_moved")
+
+
+def test_moving_a_graph_slider_updates_every_gradient(ran_chapter02, screenshot):
+    page = ran_chapter02
+    widget = GraphWidget(x1=2.0, x2=-1.0, y=0.5)
+    before = widget_state(page, "graph-readout")
+    assert readout_numbers(before[0]) == pytest.approx(readout_numbers(widget.readout(0.5, -1.0, 0.2)), abs=1e-4)
+
+    drag_slider(page, "b", -60)
+    wait_for_redraw(page, "graph-readout", before)
+    values = {n: slider_value(page, n) for n in ("w1", "w2", "b")}
+    assert values["w1"] == 0.5 and values["w2"] == -1.0 and values["b"] < 0.2, values
+    got = readout_numbers(widget_state(page, "graph-readout")[0])
+    expected = readout_numbers(widget.readout(**values))
+    assert set(got) == {"L", "o", "dL/dw1", "dL/dw2", "dL/db"} and got == pytest.approx(expected, abs=1e-4)
+    screenshot(page, "02_backprop_graph_slider_moved")
+
+
+def test_gradient_flow_follows_depth_and_activation(ran_chapter02, screenshot):
+    page = ran_chapter02
+    widget = GradientFlowWidget(width=32, n=64, classes=4, seed=0)
+    before = widget_state(page, "flow-readout")
+    assert readout_numbers(before[0]) == pytest.approx(readout_numbers(widget.readout(10, "sigmoid", 1.0)), rel=1e-3)
+
+    drag_slider(page, "depth", 80)
+    wait_for_redraw(page, "flow-readout", before)
+    depth = int(slider_value(page, "depth"))
+    assert depth > 10
+    got = readout_numbers(widget_state(page, "flow-readout")[0])
+    assert got == pytest.approx(readout_numbers(widget.readout(depth, "sigmoid", 1.0)), rel=1e-3)
+    assert got["first/last"] < 1e-6, "deeper sigmoid networks should lose more gradient"
+
+    before = widget_state(page, "flow-readout")
+    page.locator(".widget-dropdown select").select_option("relu")
+    wait_for_redraw(page, "flow-readout", before)
+    got = readout_numbers(widget_state(page, "flow-readout")[0])
+    assert got == pytest.approx(readout_numbers(widget.readout(depth, "relu", 1.0)), rel=1e-3)
+    screenshot(page, "02_backprop_gradient_flow_changed")
 
 
 WRONG_SIGMOID = "def sigmoid(x): return 1 / (1 + torch.exp(x))"

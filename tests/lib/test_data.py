@@ -34,3 +34,31 @@ def test_two_blobs_rejects_bad_arguments():
         data.two_blobs(0)
     with pytest.raises(ValueError, match="std must be > 0"):
         data.two_blobs(5, std=0)
+
+
+def test_spirals_shapes_labels_radii_and_repeatability(device):
+    x, y = data.spirals(40, classes=4, noise=0.0, seed=1, device=device)
+    assert x.shape == (160, 2) and y.shape == (160,) and y.dtype == torch.long
+    assert x.device.type == device.type
+    assert torch.bincount(y.cpu()).tolist() == [40] * 4
+    radius = x.double().norm(dim=1).cpu()
+    torch.testing.assert_close(radius, torch.linspace(0, 1, 40, dtype=torch.float64).repeat(4), rtol=0, atol=1e-6)
+    noisy = data.spirals(40, classes=4, noise=0.3, seed=1, device=device)[0]
+    assert torch.equal(noisy, data.spirals(40, classes=4, noise=0.3, seed=1, device=device)[0])
+    assert not torch.equal(noisy, data.spirals(40, classes=4, noise=0.3, seed=2, device=device)[0])
+
+
+def test_spirals_are_not_linearly_separable():
+    """The best linear classifier (sklearn's logistic regression) stays far from 100%."""
+    from sklearn.linear_model import LogisticRegression
+
+    x, y = data.spirals(100, classes=3, noise=0.1)
+    accuracy = LogisticRegression(max_iter=1000).fit(x.numpy(), y.numpy()).score(x.numpy(), y.numpy())
+    assert accuracy < 0.7
+
+
+def test_spirals_reject_bad_arguments():
+    with pytest.raises(ValueError, match="classes must be a positive int"):
+        data.spirals(10, classes=0)
+    with pytest.raises(ValueError, match="noise must be >= 0"):
+        data.spirals(10, noise=-1)

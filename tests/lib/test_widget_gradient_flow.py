@@ -20,7 +20,7 @@ def autograd_norms(widget, depth, activation, scale):
             h = TORCH_ACTIVATIONS[activation](h)
     loss = torch.nn.functional.cross_entropy(h, widget.y)
     grads = torch.autograd.grad(loss, [W for W, _ in params])
-    return float(loss), [float(g.norm()) for g in grads]
+    return float(loss.detach()), [float(g.norm()) for g in grads]
 
 
 @pytest.mark.parametrize("depth, activation, scale", [(2, "relu", 1.0), (10, "sigmoid", 1.0),

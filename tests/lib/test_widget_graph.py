@@ -22,7 +22,7 @@ def autograd_reference(x1, w1, x2, w2, b, y):
     for t in nodes.values():
         t.retain_grad()
     nodes["L"].backward()
-    return {k: (float(t), float(t.grad)) for k, t in nodes.items()}
+    return {k: (float(t.detach()), float(t.grad)) for k, t in nodes.items()}
 
 
 def test_every_node_matches_autograd(gen):

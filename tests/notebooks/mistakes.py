@@ -16,6 +16,19 @@ def _grads(**wrong):
                      for name, body in _CORRECT_GRADS.items())
 
 
+_OP_SIGNATURES = {"matmul": ("a, b", "A, B = a.data, b.data"), "tanh": ("a", "t = torch.tanh(a.data)")}
+_OP_RETURNS = {
+    "matmul": "return Tensor(A @ B, parents=(a, b), grad_fn=lambda g: (g @ B.T, A.T @ g), op='@')",
+    "tanh": "return Tensor(t, parents=(a,), grad_fn=lambda g: (g * (1 - t * t),), op='tanh')",
+}
+
+
+def _ops(**wrong):
+    """The two engine ops of exercise 5.1, correct except for the return lines given in `wrong`."""
+    return "\n".join(f"def {name}({args}):\n    {setup}\n    {wrong.get(name, _OP_RETURNS[name])}\n"
+                     for name, (args, setup) in _OP_SIGNATURES.items())
+
+
 MISTAKES = {
     "ch01_count_params": [
         ("weights only, biases forgotten", '''
@@ -133,6 +146,207 @@ def neuron_step(x, y, w, b, lr):
     loss = ((sigmoid(x @ w + b) - y) ** 2).mean()
     loss.backward()
     return (w - lr * w.grad).detach(), (b - lr * b.grad).detach(), loss.detach()
+'''),
+    ],
+    "ch02_linear_backward": [
+        ("dW transposed: dout^T x", '''
+def linear_backward(dout, cache):
+    x, W = cache
+    return dout @ W.T, dout.T @ x, dout.sum(dim=0)
+'''),
+        ("db averaged over the batch instead of summed", '''
+def linear_backward(dout, cache):
+    x, W = cache
+    return dout @ W.T, x.T @ dout, dout.mean(dim=0)
+'''),
+        ("dx without the transpose of W", '''
+def linear_backward(dout, cache):
+    x, W = cache
+    return dout @ W, x.T @ dout, dout.sum(dim=0)
+'''),
+        ("gradients from torch.autograd", '''
+def linear_backward(dout, cache):
+    x, W = cache
+    x, W = x.clone().requires_grad_(True), W.clone().requires_grad_(True)
+    b = torch.zeros(W.shape[1], dtype=W.dtype, device=W.device, requires_grad=True)
+    return torch.autograd.grad(x @ W + b, (x, W, b), dout)
+'''),
+    ],
+    "ch02_softmax_ce": [
+        ("no max shift: inf / inf = nan for large logits", '''
+def softmax_cross_entropy(logits, y):
+    p = torch.exp(logits) / torch.exp(logits).sum(dim=1, keepdim=True)
+    rows = torch.arange(logits.shape[0], device=logits.device)
+    dlogits = p.clone()
+    dlogits[rows, y] -= 1
+    return -torch.log(p[rows, y]).mean(), dlogits / logits.shape[0]
+'''),
+        ("gradient not divided by N", '''
+def softmax_cross_entropy(logits, y):
+    shifted = logits - logits.max(dim=1, keepdim=True).values
+    log_p = shifted - torch.log(torch.exp(shifted).sum(dim=1, keepdim=True))
+    rows = torch.arange(logits.shape[0], device=logits.device)
+    dlogits = torch.exp(log_p)
+    dlogits[rows, y] -= 1
+    return -log_p[rows, y].mean(), dlogits
+'''),
+        ("the label index subtracted from every entry instead of a one-hot", '''
+def softmax_cross_entropy(logits, y):
+    shifted = logits - logits.max(dim=1, keepdim=True).values
+    log_p = shifted - torch.log(torch.exp(shifted).sum(dim=1, keepdim=True))
+    rows = torch.arange(logits.shape[0], device=logits.device)
+    return -log_p[rows, y].mean(), (torch.exp(log_p) - y[:, None]) / logits.shape[0]
+'''),
+        ("softmax from torch.softmax", '''
+def softmax_cross_entropy(logits, y):
+    p = torch.softmax(logits, dim=1)
+    rows = torch.arange(logits.shape[0], device=logits.device)
+    dlogits = p.clone()
+    dlogits[rows, y] -= 1
+    return -torch.log(p[rows, y]).mean(), dlogits / logits.shape[0]
+'''),
+    ],
+    "ch02_mlp_backward": [
+        ("tanh' taken at the pre-activation: 1 - z1^2", '''
+def two_layer_grads(x, y, W1, b1, W2, b2):
+    z1 = x @ W1 + b1
+    h = torch.tanh(z1)
+    loss, dz2 = softmax_cross_entropy(h @ W2 + b2, y)
+    dh, dW2, db2 = linear_backward(dz2, (h, W2))
+    _, dW1, db1 = linear_backward(dh * (1 - z1 * z1), (x, W1))
+    return loss, dW1, db1, dW2, db2
+'''),
+        ("tanh' factor left out", '''
+def two_layer_grads(x, y, W1, b1, W2, b2):
+    h = torch.tanh(x @ W1 + b1)
+    loss, dz2 = softmax_cross_entropy(h @ W2 + b2, y)
+    dh, dW2, db2 = linear_backward(dz2, (h, W2))
+    _, dW1, db1 = linear_backward(dh, (x, W1))
+    return loss, dW1, db1, dW2, db2
+'''),
+        ("sign flipped: y - p", '''
+def two_layer_grads(x, y, W1, b1, W2, b2):
+    h = torch.tanh(x @ W1 + b1)
+    loss, dz2 = softmax_cross_entropy(h @ W2 + b2, y)
+    dh, dW2, db2 = linear_backward(-dz2, (h, W2))
+    _, dW1, db1 = linear_backward(dh * (1 - h * h), (x, W1))
+    return loss, dW1, db1, dW2, db2
+'''),
+        ("divided by N twice", '''
+def two_layer_grads(x, y, W1, b1, W2, b2):
+    h = torch.tanh(x @ W1 + b1)
+    loss, dz2 = softmax_cross_entropy(h @ W2 + b2, y)
+    dh, dW2, db2 = linear_backward(dz2 / x.shape[0], (h, W2))
+    _, dW1, db1 = linear_backward(dh * (1 - h * h), (x, W1))
+    return loss, dW1, db1, dW2, db2
+'''),
+        ("gradients from backward()", '''
+def two_layer_grads(x, y, W1, b1, W2, b2):
+    params = [p.clone().requires_grad_(True) for p in (W1, b1, W2, b2)]
+    loss = torch.nn.functional.cross_entropy(torch.tanh(x @ params[0] + params[1]) @ params[2] + params[3], y)
+    loss.backward()
+    return (loss.detach(), *[p.grad for p in params])
+'''),
+    ],
+    "ch02_numerical_gradient": [
+        ("forward difference (f(x + eps) - f(x)) / eps", '''
+def numerical_gradient(f, x, eps=1e-6):
+    grad = torch.zeros(x.shape, dtype=x.dtype, device=x.device)
+    for i in range(x.numel()):
+        step = torch.zeros(x.shape, dtype=x.dtype, device=x.device)
+        step.view(-1)[i] = eps
+        grad.view(-1)[i] = (float(f(x + step)) - float(f(x))) / eps
+    return grad
+'''),
+        ("divides by eps instead of 2 eps", '''
+def numerical_gradient(f, x, eps=1e-6):
+    grad = torch.zeros(x.shape, dtype=x.dtype, device=x.device)
+    for i in range(x.numel()):
+        step = torch.zeros(x.shape, dtype=x.dtype, device=x.device)
+        step.view(-1)[i] = eps
+        grad.view(-1)[i] = (float(f(x + step)) - float(f(x - step))) / eps
+    return grad
+'''),
+        ("perturbs x in place and never puts it back", '''
+def numerical_gradient(f, x, eps=1e-6):
+    grad = torch.zeros(x.shape, dtype=x.dtype, device=x.device)
+    flat = x.view(-1)
+    for i in range(x.numel()):
+        flat[i] += eps
+        plus = float(f(x))
+        flat[i] -= 2 * eps
+        grad.view(-1)[i] = (plus - float(f(x))) / (2 * eps)
+    return grad
+'''),
+        ("returns a flat tensor", '''
+def numerical_gradient(f, x, eps=1e-6):
+    grad = torch.zeros(x.numel(), dtype=x.dtype, device=x.device)
+    for i in range(x.numel()):
+        step = torch.zeros(x.shape, dtype=x.dtype, device=x.device)
+        step.view(-1)[i] = eps
+        grad[i] = (float(f(x + step)) - float(f(x - step))) / (2 * eps)
+    return grad
+'''),
+    ],
+    "ch02_engine_ops": [
+        ("matmul's gradients in the wrong order: A^T g for a", _ops(
+            matmul="return Tensor(A @ B, parents=(a, b), grad_fn=lambda g: (A.T @ g, g @ B.T), op='@')")),
+        ("tanh' written with the input: 1 - a^2", _ops(
+            tanh="return Tensor(t, parents=(a,), grad_fn=lambda g: (g * (1 - a.data ** 2),), op='tanh')")),
+        ("tanh's closure returns a bare tensor, not a tuple", _ops(
+            tanh="return Tensor(t, parents=(a,), grad_fn=lambda g: g * (1 - t * t), op='tanh')")),
+        ("the engine's own @ and .tanh()", _ops(matmul="return a @ b", tanh="return a.tanh()")),
+        ("matmul forgets its parents", _ops(
+            matmul="return Tensor(A @ B, grad_fn=lambda g: (g @ B.T, A.T @ g), op='@')")),
+    ],
+    "ch02_topological_order": [
+        ("recursive depth-first search: RecursionError on a 10,000-node chain", '''
+def topological_order(root):
+    order, seen = [], set()
+    def visit(node):
+        if id(node) not in seen:
+            seen.add(id(node))
+            for p in node.parents:
+                visit(p)
+            order.append(node)
+    visit(root)
+    return order
+'''),
+        ("no visited set: shared nodes repeated", '''
+def topological_order(root):
+    order, stack = [], [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+        else:
+            stack.append((node, True))
+            stack.extend((p, False) for p in node.parents)
+    return order
+'''),
+        ("root first: the order reversed", '''
+def topological_order(root):
+    order, seen, stack = [], set(), [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+        elif id(node) not in seen:
+            seen.add(id(node))
+            stack.append((node, True))
+            stack.extend((p, False) for p in node.parents if id(p) not in seen)
+    return order[::-1]
+'''),
+        ("breadth-first order from the root, reversed", '''
+def topological_order(root):
+    order, seen, i = [root], {id(root)}, 0
+    while i < len(order):
+        for p in order[i].parents:
+            if id(p) not in seen:
+                seen.add(id(p))
+                order.append(p)
+        i += 1
+    return order[::-1]
 '''),
     ],
 }
