@@ -17,7 +17,7 @@ def sigmoid(x):
     overflows; for x < 0 this is exp(x) / (1 + exp(x)), for x >= 0 it is 1 / (1 + exp(-x)).
     """
     validate.tensor(x, "x")
-    return torch.exp(torch.minimum(x, x.new_zeros(()))).div_(torch.exp(-x.abs()).add_(1))
+    return torch.exp(torch.minimum(x, x.new_zeros(()))) / (1 + torch.exp(-x.abs()))
 
 
 def sigmoid_grad(x):
@@ -30,24 +30,27 @@ def tanh(x):
     """Hyperbolic tangent (e^x - e^-x) / (e^x + e^-x); matches torch.tanh.
 
     x: (*) floating. Returns (*) values in [-1, 1].
-    Written as sign(x) * (1 - e) / (1 + e) with e = exp(-2|x|), so nothing overflows,
-    and 1 - e computed by expm1 so that tiny x keep their relative precision.
+    With p = max(x, 0) and n = min(x, 0), tanh(x) = -expm1(-2p) / (2 + expm1(-2p))
+    + expm1(2n) / (2 + expm1(2n)): one term is 0, no exponent is positive, and expm1 keeps
+    the relative precision of tiny x. p is taken by clamp (slope 1 at 0) and n by -relu(-x)
+    (slope 0 at 0), so autograd through this function gives tanh'(0) = 1, counted once.
     """
     validate.tensor(x, "x")
-    m = torch.expm1(x.abs().mul_(-2))
-    return m.div_(m.neg().sub_(2)).mul_(torch.sign(x))
+    e_pos = torch.expm1(-2 * x.clamp_min(0))
+    e_neg = torch.expm1(-2 * torch.relu(-x))
+    return e_neg / (2 + e_neg) - e_pos / (2 + e_pos)
 
 
 def tanh_grad(x):
     """Derivative of tanh: 1 - tanh(x)^2. x: (*) floating. Returns (*)."""
     t = tanh(x)
-    return t.mul_(t).neg_().add_(1)
+    return 1 - t * t
 
 
 def relu(x):
     """Rectified linear unit max(x, 0); matches torch.relu. x: (*) floating. Returns (*)."""
     validate.tensor(x, "x")
-    return torch.maximum(x, x.new_zeros(()))
+    return torch.where(x <= 0, x.new_zeros(()), x)  # keeps NaN; autograd slope 0 at 0, like torch.relu
 
 
 def relu_grad(x):

@@ -106,14 +106,7 @@ def softmax_cross_entropy_forward(logits, y):
     Returns loss (0-D) and cache (probabilities (N, C), y).
     """
     validate.tensor(logits, "logits", ndim=2)
-    validate.tensor(y, "y", ndim=1, floating=False)
-    if y.is_floating_point() or y.is_complex() or y.dtype == torch.bool:
-        raise TypeError(f"y must hold integer class indices (e.g. torch.long), got dtype {y.dtype}")
-    if y.shape[0] != logits.shape[0]:
-        raise ValueError(f"y must have shape ({logits.shape[0]},) to match logits, got {tuple(y.shape)}")
-    if y.numel() and (int(y.min()) < 0 or int(y.max()) >= logits.shape[1]):
-        raise ValueError(f"y must hold class indices in [0, {logits.shape[1]}), "
-                         f"got values from {int(y.min())} to {int(y.max())}")
+    validate.labels(y, "y", logits.shape[0], logits.shape[1])
     logp = log_softmax(logits)
     loss = -logp[torch.arange(y.shape[0], device=y.device), y].mean()
     return loss, (torch.exp(logp), y)

@@ -34,3 +34,16 @@ def positive_int(n, name):
     if isinstance(n, bool) or not isinstance(n, int) or n <= 0:
         raise ValueError(f"{name} must be a positive int, got {n!r}")
     return n
+
+
+def labels(y, name, n, classes):
+    """Return y if it is an (n,) integer tensor of class indices in [0, classes), else raise."""
+    tensor(y, name, ndim=1, floating=False)
+    if y.is_floating_point() or y.is_complex() or y.dtype == torch.bool:
+        raise TypeError(f"{name} must hold integer class indices (e.g. torch.long), got dtype {y.dtype}")
+    if y.shape[0] != n:
+        raise ValueError(f"{name} must have shape ({n},) to match the logits, got {tuple(y.shape)}")
+    if y.numel() and (int(y.min()) < 0 or int(y.max()) >= classes):
+        raise ValueError(f"{name} must hold class indices in [0, {classes}), "
+                         f"got values from {int(y.min())} to {int(y.max())}")
+    return y
