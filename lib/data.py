@@ -54,3 +54,19 @@ def spirals(n_per_class=100, classes=3, noise=0.2, seed=0, dtype=torch.float32, 
     theta = y * (2 * math.pi / classes) + 4 * r + noise * torch.randn(r.shape, generator=g, dtype=torch.float64)
     x = torch.stack([r * torch.sin(theta), r * torch.cos(theta)], dim=1)
     return x.to(device=device, dtype=dtype), y.to(device=device)
+
+
+def minibatch_indices(n, batch_size, generator=None, shuffle=True, drop_last=False, device=None):
+    """Index tensors of the mini-batches of one epoch over n examples.
+
+    With shuffle, the order is torch.randperm(n, generator=generator) (seed the generator for a
+    repeatable epoch); it is then cut into consecutive chunks of batch_size, the last one
+    shorter unless drop_last. Returns a list of (b,) int64 tensors covering each index once.
+    """
+    validate.positive_int(n, "n")
+    validate.positive_int(batch_size, "batch_size")
+    order = torch.randperm(n, generator=generator) if shuffle else torch.arange(n)
+    batches = list(order.to(device).split(batch_size))
+    if drop_last and len(batches[-1]) < batch_size:
+        batches.pop()
+    return batches

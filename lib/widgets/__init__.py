@@ -2,5 +2,6 @@
 from lib.widgets.gradient_flow import GradientFlowWidget
 from lib.widgets.graph import GraphWidget
 from lib.widgets.neuron import NeuronWidget
+from lib.widgets.optimizers import OptimizerWidget
 
-__all__ = ["GradientFlowWidget", "GraphWidget", "NeuronWidget"]
+__all__ = ["GradientFlowWidget", "GraphWidget", "NeuronWidget", "OptimizerWidget"]

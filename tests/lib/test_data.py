@@ -62,3 +62,22 @@ def test_spirals_reject_bad_arguments():
         data.spirals(10, classes=0)
     with pytest.raises(ValueError, match="noise must be >= 0"):
         data.spirals(10, noise=-1)
+
+
+@pytest.mark.parametrize("n, batch_size, drop_last", [(10, 3, False), (10, 3, True), (12, 4, True), (5, 8, False)])
+def test_minibatch_indices_cover_a_seeded_permutation(n, batch_size, drop_last, device):
+    batches = data.minibatch_indices(n, batch_size, torch.Generator().manual_seed(3), drop_last=drop_last,
+                                     device=device)
+    assert all(b.dtype == torch.long and b.device.type == device.type for b in batches)
+    sizes = [len(b) for b in batches]
+    full, rest = divmod(n, batch_size)
+    assert sizes == [batch_size] * full + ([rest] if rest and not drop_last else [])
+    order = torch.cat(batches).cpu()
+    assert torch.equal(order, torch.randperm(n, generator=torch.Generator().manual_seed(3))[:len(order)])
+    assert len(set(order.tolist())) == len(order)
+
+
+def test_minibatch_indices_without_shuffle_and_bad_sizes():
+    assert [b.tolist() for b in data.minibatch_indices(5, 2, shuffle=False)] == [[0, 1], [2, 3], [4]]
+    with pytest.raises(ValueError, match="batch_size must be a positive int"):
+        data.minibatch_indices(5, 0)
