@@ -14,6 +14,11 @@ import torch
 AUTOGRAD = ("torch.autograd.grad", "torch.autograd.backward", "torch.Tensor.backward", "torch.func.grad",
             "torch.func.vjp")
 
+# the optimizers' update rules, in torch (their functional cores) and in lib
+OPTIMIZERS = ("torch.optim.sgd.sgd", "torch.optim.rmsprop.rmsprop", "torch.optim.adam.adam",
+              "torch.optim.adamw.adamw", "lib.optim.SGD._update", "lib.optim.RMSprop._update",
+              "lib.optim.Adam._update")
+
 FORBIDDEN = {
     "ch01_sigmoid": (
         "torch.sigmoid", "torch.Tensor.sigmoid", "torch.special.expit",
@@ -44,6 +49,17 @@ FORBIDDEN = {
     ),
     "ch02_engine_ops": AUTOGRAD + ("lib.autograd.Tensor.__matmul__", "lib.autograd.Tensor.tanh"),
     "ch02_topological_order": ("lib.autograd.Tensor.topological_order", "graphlib.TopologicalSorter.static_order"),
+    "ch03_bce_logits": (
+        "torch.nn.functional.binary_cross_entropy_with_logits", "torch.nn.functional.binary_cross_entropy",
+        "torch.nn.functional.logsigmoid", "torch.nn.functional.softplus",
+        "lib.losses.binary_cross_entropy_with_logits",
+    ),
+    "ch03_minibatches": ("lib.data.minibatch_indices", "torch.utils.data.BatchSampler.__iter__"),
+    "ch03_sgd_momentum": OPTIMIZERS,
+    "ch03_rmsprop": OPTIMIZERS,
+    "ch03_adam": OPTIMIZERS,
+    "ch03_warmup_cosine": ("lib.optim.warmup_cosine", "lib.optim.CosineAnnealingLR.lr_at", "lib.optim.LinearLR.lr_at",
+                           "torch.optim.lr_scheduler.LRScheduler.step"),
 }
 
 

@@ -349,4 +349,161 @@ def topological_order(root):
     return order[::-1]
 '''),
     ],
+    "ch03_bce_logits": [
+        ("the textbook formula: log(0) = -inf for large logits", '''
+def bce_with_logits(logits, target):
+    p = 1 / (1 + torch.exp(-logits))
+    return -(target * torch.log(p) + (1 - target) * torch.log(1 - p)).mean()
+'''),
+        ("sum instead of mean", '''
+def bce_with_logits(logits, target):
+    return (logits.clamp_min(0) - logits * target + torch.log1p(torch.exp(-logits.abs()))).sum()
+'''),
+        ("|z| left out of the exponent: overflows for negative logits", '''
+def bce_with_logits(logits, target):
+    return (logits.clamp_min(0) - logits * target + torch.log1p(torch.exp(-logits))).mean()
+'''),
+        ("torch's own loss", '''
+def bce_with_logits(logits, target):
+    return F.binary_cross_entropy_with_logits(logits, target)
+'''),
+        ("detached through .item(): not differentiable", '''
+def bce_with_logits(logits, target):
+    value = (logits.clamp_min(0) - logits * target + torch.log1p(torch.exp(-logits.abs()))).mean().item()
+    return torch.tensor(value, dtype=logits.dtype, device=logits.device)
+'''),
+    ],
+    "ch03_minibatches": [
+        ("no shuffling", '''
+def minibatches(n, batch_size, generator):
+    return list(torch.arange(n).split(batch_size))
+'''),
+        ("the global random generator instead of the given one", '''
+def minibatches(n, batch_size, generator):
+    return list(torch.randperm(n).split(batch_size))
+'''),
+        ("the last, shorter batch dropped", '''
+def minibatches(n, batch_size, generator):
+    order = torch.randperm(n, generator=generator)
+    return [order[i:i + batch_size] for i in range(0, n - batch_size + 1, batch_size)]
+'''),
+        ("a tuple, not a list", '''
+def minibatches(n, batch_size, generator):
+    return torch.randperm(n, generator=generator).split(batch_size)
+'''),
+    ],
+    "ch03_sgd_momentum": [
+        ("the buffer starts at zero, not at the first gradient", '''
+def sgd_momentum_step(p, grad, buf, lr, momentum, nesterov=False):
+    buf = momentum * (torch.zeros_like(grad) if buf is None else buf) + (1 - momentum) * grad
+    return p - lr * (grad + momentum * buf if nesterov else buf), buf
+'''),
+        ("Nesterov ignored", '''
+def sgd_momentum_step(p, grad, buf, lr, momentum, nesterov=False):
+    buf = grad.clone() if buf is None else momentum * buf + grad
+    return p - lr * buf, buf
+'''),
+        ("steps with the gradient, not the buffer", '''
+def sgd_momentum_step(p, grad, buf, lr, momentum, nesterov=False):
+    buf = grad.clone() if buf is None else momentum * buf + grad
+    return p - lr * grad, buf
+'''),
+        ("torch.optim.SGD does the step", '''
+def sgd_momentum_step(p, grad, buf, lr, momentum, nesterov=False):
+    param = p.clone().requires_grad_(True)
+    param.grad = grad
+    opt = torch.optim.SGD([param], lr=lr, momentum=momentum, nesterov=nesterov)
+    if buf is not None:
+        opt.state[param] = {"momentum_buffer": buf.clone()}
+    opt.step()
+    return param.detach(), opt.state[param]["momentum_buffer"]
+'''),
+    ],
+    "ch03_rmsprop": [
+        ("eps inside the square root", '''
+def rmsprop_step(p, grad, square_avg, lr, alpha=0.99, eps=1e-8):
+    square_avg = alpha * square_avg + (1 - alpha) * grad * grad
+    return p - lr * grad / (square_avg + eps).sqrt(), square_avg
+'''),
+        ("alpha and 1 - alpha swapped", '''
+def rmsprop_step(p, grad, square_avg, lr, alpha=0.99, eps=1e-8):
+    square_avg = (1 - alpha) * square_avg + alpha * grad * grad
+    return p - lr * grad / (square_avg.sqrt() + eps), square_avg
+'''),
+        ("divides by the mean square, not its root", '''
+def rmsprop_step(p, grad, square_avg, lr, alpha=0.99, eps=1e-8):
+    square_avg = alpha * square_avg + (1 - alpha) * grad * grad
+    return p - lr * grad / (square_avg + eps), square_avg
+'''),
+    ],
+    "ch03_adam": [
+        ("no bias correction", '''
+def adam_step(p, grad, m, v, t, lr, betas=(0.9, 0.999), eps=1e-8):
+    beta1, beta2 = betas
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * grad * grad
+    return p - lr * m / (v.sqrt() + eps), m, v
+'''),
+        ("eps inside the square root", '''
+def adam_step(p, grad, m, v, t, lr, betas=(0.9, 0.999), eps=1e-8):
+    beta1, beta2 = betas
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * grad * grad
+    return p - lr * (m / (1 - beta1 ** t)) / (v / (1 - beta2 ** t) + eps).sqrt(), m, v
+'''),
+        ("bias correction with t - 1 (the step counted from 0)", '''
+def adam_step(p, grad, m, v, t, lr, betas=(0.9, 0.999), eps=1e-8):
+    beta1, beta2 = betas
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * grad * grad
+    t = t + 1
+    return p - lr * (m / (1 - beta1 ** t)) / ((v / (1 - beta2 ** t)).sqrt() + eps), m, v
+'''),
+        ("the second moment of the raw gradient, not squared", '''
+def adam_step(p, grad, m, v, t, lr, betas=(0.9, 0.999), eps=1e-8):
+    beta1, beta2 = betas
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * grad.abs()
+    return p - lr * (m / (1 - beta1 ** t)) / ((v / (1 - beta2 ** t)).sqrt() + eps), m, v
+'''),
+        ("torch.optim.Adam does the step", '''
+def adam_step(p, grad, m, v, t, lr, betas=(0.9, 0.999), eps=1e-8):
+    param = p.clone().requires_grad_(True)
+    param.grad = grad
+    opt = torch.optim.Adam([param], lr=lr, betas=betas, eps=eps)
+    opt.state[param] = {"step": torch.tensor(float(t - 1)), "exp_avg": m.clone(), "exp_avg_sq": v.clone()}
+    opt.step()
+    return param.detach(), opt.state[param]["exp_avg"], opt.state[param]["exp_avg_sq"]
+'''),
+    ],
+    "ch03_warmup_cosine": [
+        ("warm-up from step, not step + 1: the first rate is 0", '''
+def warmup_cosine(step, base_lr, warmup_steps, total_steps, min_lr=0.0):
+    if step < warmup_steps:
+        return base_lr * step / warmup_steps
+    progress = min(1.0, (step - warmup_steps) / (total_steps - warmup_steps))
+    return min_lr + (base_lr - min_lr) * (1 + math.cos(math.pi * progress)) / 2
+'''),
+        ("the cosine counted from step 0, not from the end of warm-up", '''
+def warmup_cosine(step, base_lr, warmup_steps, total_steps, min_lr=0.0):
+    if step < warmup_steps:
+        return base_lr * (step + 1) / warmup_steps
+    progress = min(1.0, step / total_steps)
+    return min_lr + (base_lr - min_lr) * (1 + math.cos(math.pi * progress)) / 2
+'''),
+        ("min_lr ignored", '''
+def warmup_cosine(step, base_lr, warmup_steps, total_steps, min_lr=0.0):
+    if step < warmup_steps:
+        return base_lr * (step + 1) / warmup_steps
+    progress = min(1.0, (step - warmup_steps) / (total_steps - warmup_steps))
+    return base_lr * (1 + math.cos(math.pi * progress)) / 2
+'''),
+        ("no cap after total_steps: the rate climbs again", '''
+def warmup_cosine(step, base_lr, warmup_steps, total_steps, min_lr=0.0):
+    if step < warmup_steps:
+        return base_lr * (step + 1) / warmup_steps
+    progress = (step - warmup_steps) / (total_steps - warmup_steps)
+    return min_lr + (base_lr - min_lr) * (1 + math.cos(math.pi * progress)) / 2
+'''),
+    ],
 }

@@ -28,3 +28,16 @@ def test_chapters_equal_a_fresh_regeneration(tmp_path):
 def test_every_chapter_has_a_student_version():
     for name in repo.chapter_names():
         assert repo.notebooks(repo.CHAPTERS, chapters=[name]), f"chapters/{name} is missing"
+
+
+@pytest.mark.parametrize("chapter", repo.chapter_names())
+def test_stored_outputs_hold_no_warnings_or_errors(chapter):
+    """A warning in a solution's stored output is noise for students and, with its temporary
+    file path, makes nbval fail on the next run; errors belong only to tagged cells."""
+    for path in repo.notebooks(repo.SOLUTIONS, chapters=[chapter]):
+        nb = json.loads(path.read_text())
+        for i, cell in enumerate(nb["cells"]):
+            for out in cell.get("outputs", []):
+                assert not (out["output_type"] == "stream" and out["name"] == "stderr"), \
+                    f"{path.name} cell {i} wrote to stderr: {''.join(out['text'])[:300]}"
+                assert out["output_type"] != "error", f"{path.name} cell {i} raised {out.get('ename')}"
