@@ -29,6 +29,7 @@ def live_view(controls, readout, figure, css_class):
     for c in controls.values():
         c.observe(redraw, names="value")
     redraw()
-    box = widgets.VBox([widgets.HBox(list(controls.values())), text, out])
+    row = widgets.HBox(list(controls.values()), layout=widgets.Layout(flex_flow="row wrap"))
+    box = widgets.VBox([row, text, out])
     display(box)
     return box

@@ -2,7 +2,8 @@
 
 - every chapter runs with Run All: errors only in graded test cells, every widget renders;
 - each widget's controls move (mouse drags, a dropdown), and its plot and printed values follow
-  compute(): the neuron (chapter 01), the computational graph and the gradient flow (chapter 02);
+  compute(): the neuron (chapter 01), the computational graph and the gradient flow (chapter 02),
+  the optimizer trajectories (chapter 03);
 - an exercise is typed in and tested: a wrong answer gets an expected-vs-got message,
   a right one passes;
 - nbgrader's extension is there: its assignment list shows the chapters released to the
@@ -14,7 +15,7 @@ import pytest
 
 from grading import repo
 from lib import data
-from lib.widgets import GradientFlowWidget, GraphWidget, NeuronWidget
+from lib.widgets import GradientFlowWidget, GraphWidget, NeuronWidget, OptimizerWidget
 from tests.browser import jlab
 
 CHAPTERS = [p.relative_to(repo.ROOT / repo.CHAPTERS).as_posix() for p in repo.notebooks(repo.CHAPTERS)]
@@ -34,6 +35,14 @@ def run_chapter(browser, lab, rel):
 def ran_chapter01(browser, lab):
     """Chapter 01 opened and run with Run All, in a page the module's tests share."""
     context, page = run_chapter(browser, lab, "01_neurons/01_neurons.ipynb")
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def ran_chapter03(browser, lab):
+    """Chapter 03 opened and run with Run All, in a page the module's tests share."""
+    context, page = run_chapter(browser, lab, "03_optimizers/03_optimizers.ipynb")
     yield page
     context.close()
 
@@ -173,6 +182,30 @@ def test_gradient_flow_follows_depth_and_activation(ran_chapter02, screenshot):
     got = readout_numbers(widget_state(page, "flow-readout")[0])
     assert got == pytest.approx(readout_numbers(widget.readout(depth, "relu", 1.0)), rel=1e-3)
     screenshot(page, "02_backprop_gradient_flow_changed")
+
+
+def test_optimizer_widget_follows_steps_and_surface(ran_chapter03, screenshot):
+    page = ran_chapter03
+    widget = OptimizerWidget()
+    settings = dict(surface="ill-conditioned quadratic", lr=0.02, momentum=0.9, beta1=0.9, beta2=0.999, steps=100)
+    before = widget_state(page, "optim-readout")
+    assert readout_numbers(before[0]) == pytest.approx(readout_numbers(widget.readout(**settings)), rel=1e-3)
+
+    drag_slider(page, "steps", -40)
+    wait_for_redraw(page, "optim-readout", before)
+    settings["steps"] = int(slider_value(page, "steps"))
+    assert settings["steps"] < 100
+    got = readout_numbers(widget_state(page, "optim-readout")[0])
+    assert got == pytest.approx(readout_numbers(widget.readout(**settings)), rel=1e-3)
+
+    before = widget_state(page, "optim-readout")
+    page.locator(".widget-dropdown select").select_option("Rosenbrock")
+    wait_for_redraw(page, "optim-readout", before)
+    settings["surface"] = "Rosenbrock"
+    got = readout_numbers(widget_state(page, "optim-readout")[0])
+    assert set(got) == {"SGD loss", "momentum loss", "RMSprop loss", "Adam loss"}
+    assert got == pytest.approx(readout_numbers(widget.readout(**settings)), rel=1e-3)
+    screenshot(page, "03_optimizers_widget_changed")
 
 
 WRONG_SIGMOID = "def sigmoid(x): return 1 / (1 + torch.exp(x))"

@@ -451,7 +451,7 @@ def adam_step(p, grad, m, v, t, lr, betas=(0.9, 0.999), eps=1e-8):
     v = beta2 * v + (1 - beta2) * grad * grad
     return p - lr * (m / (1 - beta1 ** t)) / (v / (1 - beta2 ** t) + eps).sqrt(), m, v
 '''),
-        ("bias correction with t - 1 (the step counted from 0)", '''
+        ("bias correction off by one step (t + 1)", '''
 def adam_step(p, grad, m, v, t, lr, betas=(0.9, 0.999), eps=1e-8):
     beta1, beta2 = betas
     m = beta1 * m + (1 - beta1) * grad
