@@ -67,7 +67,7 @@ class GraphWidget:
 
         r = self.compute(w1, w2, b)
         fig, ax = plt.subplots(figsize=(11, 4.6))
-        for name, (_, parents, (col, row)) in NODES.items():
+        for _, parents, (col, row) in NODES.values():
             for p in parents:
                 pc, pr = NODES[p][2]
                 ax.annotate("", xy=(col * 2.6 - 0.62, -row), xytext=(pc * 2.6 + 0.62, -pr),
