@@ -9,7 +9,7 @@ torch.autograd); figure() draws the graph; show() wires sliders for w1, w2 and b
 import torch
 
 from lib.autograd import Tensor
-from lib.widgets.live import live_view
+from lib.widgets.live import live_view, symmetric_sliders
 
 # node name -> (label drawn in the box, parents, (column, row) in the drawing)
 NODES = {
@@ -86,12 +86,5 @@ class GraphWidget:
 
     def show(self, w1=0.5, w2=-1.0, b=0.2):
         """Display sliders, the read-out and the live graph; returns the ipywidgets box."""
-        import ipywidgets as widgets
-
-        L = self.limit
-        sliders = {
-            name: widgets.FloatSlider(value=v, min=-L, max=L, step=0.1, description=name,
-                                      continuous_update=False)
-            for name, v in (("w1", w1), ("w2", w2), ("b", b))
-        }
+        sliders = symmetric_sliders({"w1": w1, "w2": w2, "b": b}, self.limit)
         return live_view(sliders, self.readout, self.figure, "graph-readout")

@@ -33,3 +33,12 @@ def live_view(controls, readout, figure, css_class):
     box = widgets.VBox([row, text, out])
     display(box)
     return box
+
+
+def symmetric_sliders(values, limit, step=0.1):
+    """{name: FloatSlider over [-limit, limit]} starting at values[name]; updates on release."""
+    import ipywidgets as widgets
+
+    return {name: widgets.FloatSlider(value=v, min=-limit, max=limit, step=step, description=name,
+                                      continuous_update=False)
+            for name, v in values.items()}

@@ -6,7 +6,7 @@ show() wires three sliders (w1, w2, b) to the figure and a printed read-out.
 import torch
 
 from lib import activations, neuron
-from lib.widgets.live import live_view
+from lib.widgets.live import live_view, symmetric_sliders
 
 
 def loss_surface(x, y, b, w_range, steps):
@@ -100,12 +100,5 @@ class NeuronWidget:
 
     def show(self, w1=1.0, w2=-1.0, b=0.0):
         """Display sliders, the read-out and the live figure; returns the ipywidgets box."""
-        import ipywidgets as widgets
-
-        L = self.limit
-        sliders = {
-            name: widgets.FloatSlider(value=v, min=-L, max=L, step=0.1, description=name,
-                                      continuous_update=False)
-            for name, v in (("w1", w1), ("w2", w2), ("b", b))
-        }
+        sliders = symmetric_sliders({"w1": w1, "w2": w2, "b": b}, self.limit)
         return live_view(sliders, self.readout, self.figure, "neuron-readout")
