@@ -7,12 +7,11 @@ For each device present (cpu, cuda), times lib.f(x) and the torch counterpart on
 and prints the medians and lib/torch. Derivatives are compared with torch.autograd.grad.
 """
 import argparse
-import statistics
-import time
 
 import torch
 
 import lib
+from timing import alternating_medians
 
 
 def autograd_derivative(f):
@@ -32,27 +31,6 @@ CASES = [
 ]
 
 
-def timed(f, x):
-    if x.is_cuda:
-        torch.cuda.synchronize()
-    start = time.perf_counter()
-    f(x)
-    if x.is_cuda:
-        torch.cuda.synchronize()
-    return time.perf_counter() - start
-
-
-def compare(ours, theirs, x, repeats):
-    """Median seconds of ours(x) and theirs(x), measured alternately after a warm-up."""
-    for _ in range(3):
-        ours(x), theirs(x)
-    a, b = [], []
-    for _ in range(repeats):
-        a.append(timed(ours, x))
-        b.append(timed(theirs, x))
-    return statistics.median(a), statistics.median(b)
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", type=int, default=2048)
@@ -63,7 +41,7 @@ def main():
     for device in lib.available_devices():
         x = torch.randn(args.size, args.size, generator=torch.Generator().manual_seed(0)).to(device)
         for name, ours, theirs in CASES:
-            t_ours, t_theirs = compare(ours, theirs, x, args.repeats)
+            t_ours, t_theirs = alternating_medians([lambda: ours(x), lambda: theirs(x)], device, args.repeats)
             print(f"{device:<7}{name:<14}{t_ours * 1e3:>9.2f}{t_theirs * 1e3:>10.2f}{t_ours / t_theirs:>11.2f}")
 
 

@@ -9,13 +9,12 @@ lib/torch. torch runs with foreach=False (one kernel sequence per tensor, as lib
 with its default (foreach on CUDA), to show what fusing tensors buys.
 """
 import argparse
-import statistics
-import time
 
 import torch
 
 import lib
 from lib import optim
+from timing import alternating_medians
 
 CASES = [
     ("SGD momentum", optim.SGD, torch.optim.SGD, dict(lr=0.01, momentum=0.9)),
@@ -38,16 +37,6 @@ def parameters(n, device):
     return params
 
 
-def timed(step, device):
-    if device == "cuda":
-        torch.cuda.synchronize()
-    start = time.perf_counter()
-    step()
-    if device == "cuda":
-        torch.cuda.synchronize()
-    return time.perf_counter() - start
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--params", type=int, default=1_000_000)
@@ -61,13 +50,7 @@ def main():
             steps = [ours(parameters(args.params, device), **kwargs).step,
                      theirs(parameters(args.params, device), foreach=False, **kwargs).step,
                      theirs(parameters(args.params, device), **kwargs).step]
-            for step in steps * 3:
-                step()
-            times = [[], [], []]
-            for _ in range(args.repeats):
-                for k, step in enumerate(steps):
-                    times[k].append(timed(step, device))
-            ours_t, theirs_t, default_t = (statistics.median(t) for t in times)
+            ours_t, theirs_t, default_t = alternating_medians(steps, device, args.repeats)
             print(f"{device:<7}{name:<20}{ours_t * 1e3:>9.2f}{theirs_t * 1e3:>10.2f}{ours_t / theirs_t:>11.2f}"
                   f"{default_t * 1e3:>18.2f}{ours_t / default_t:>13.2f}")
 

@@ -11,6 +11,8 @@ import math
 
 import torch
 
+from lib import validate
+
 
 def _check_range(group, name, low, high=math.inf, high_open=False):
     value = group[name]
@@ -282,8 +284,7 @@ class StepLR(LRScheduler):
     """lr = base_lr * gamma ** (epoch // step_size); matches torch's StepLR."""
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
-        if isinstance(step_size, bool) or not isinstance(step_size, int) or step_size <= 0:
-            raise ValueError(f"step_size must be a positive int, got {step_size!r}")
+        validate.positive_int(step_size, "step_size")
         self.step_size, self.gamma = step_size, gamma
         super().__init__(optimizer, last_epoch)
 
@@ -296,8 +297,7 @@ class CosineAnnealingLR(LRScheduler):
     CosineAnnealingLR (which computes the same curve recursively)."""
 
     def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
-        if isinstance(T_max, bool) or not isinstance(T_max, int) or T_max <= 0:
-            raise ValueError(f"T_max must be a positive int, got {T_max!r}")
+        validate.positive_int(T_max, "T_max")
         self.T_max, self.eta_min = T_max, eta_min
         super().__init__(optimizer, last_epoch)
 
@@ -313,8 +313,7 @@ class LinearLR(LRScheduler):
         if not 0 < start_factor <= 1 or not 0 <= end_factor <= 1:
             raise ValueError(f"start_factor must be in (0, 1] and end_factor in [0, 1], got {start_factor!r} "
                              f"and {end_factor!r}")
-        if isinstance(total_iters, bool) or not isinstance(total_iters, int) or total_iters <= 0:
-            raise ValueError(f"total_iters must be a positive int, got {total_iters!r}")
+        validate.positive_int(total_iters, "total_iters")
         self.start_factor, self.end_factor, self.total_iters = start_factor, end_factor, total_iters
         super().__init__(optimizer, last_epoch)
 
