@@ -115,3 +115,30 @@ def mlp_backward(x, y, params, activation="relu"):
         dh, dW, db = layers.linear_backward(dh, linear_cache)
         grads.append((dW, db))
     return loss, grads[::-1]
+
+
+class MLP(torch.nn.Module):
+    """The same network as an nn.Module, for training with lib.train.fit: Linear layers with the
+    activation and, if dropout > 0, inverted dropout (nn.Dropout) after every hidden layer.
+
+    sizes: layer widths, inputs first; generator: draws the initial weights like init_mlp
+    (nn.Linear's default distribution), so a seeded generator gives the same network on every
+    device. forward: x (N, sizes[0]) -> (N, sizes[-1]) logits.
+    """
+
+    def __init__(self, sizes, activation="relu", dropout=0.0, generator=None, dtype=torch.float32):
+        super().__init__()
+        if not 0 <= dropout < 1:
+            raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+        self.activation = activations.get(activation)
+        self.dropout = torch.nn.Dropout(dropout)
+        self.linears = torch.nn.ModuleList(torch.nn.Linear(i, o, dtype=dtype) for i, o in zip(sizes[:-1], sizes[1:]))
+        with torch.no_grad():
+            for linear, (W, b) in zip(self.linears, init_mlp(sizes, generator, dtype=dtype)):
+                linear.weight.copy_(W.T)
+                linear.bias.copy_(b)
+
+    def forward(self, x):
+        for linear in self.linears[:-1]:
+            x = self.dropout(self.activation(linear(x)))
+        return self.linears[-1](x)

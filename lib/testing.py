@@ -54,7 +54,7 @@ FORBIDDEN = {
         "torch.nn.functional.logsigmoid", "torch.nn.functional.softplus",
         "lib.losses.binary_cross_entropy_with_logits",
     ),
-    "ch03_minibatches": ("lib.data.minibatch_indices", "torch.utils.data.BatchSampler.__iter__"),
+    "ch03_minibatches": ("lib.data.batches.minibatch_indices", "torch.utils.data.BatchSampler.__iter__"),
     "ch03_sgd_momentum": OPTIMIZERS,
     "ch03_rmsprop": OPTIMIZERS,
     "ch03_adam": OPTIMIZERS,

@@ -36,11 +36,23 @@ def positive_int(n, name):
     return n
 
 
-def labels(y, name, n, classes):
-    """Return y if it is an (n,) integer tensor of class indices in [0, classes), else raise."""
+def _integer_vector(y, name):
     tensor(y, name, ndim=1, floating=False)
     if y.is_floating_point() or y.is_complex() or y.dtype == torch.bool:
         raise TypeError(f"{name} must hold integer class indices (e.g. torch.long), got dtype {y.dtype}")
+
+
+def class_indices(y, name):
+    """Return y if it is a 1-D integer tensor (not bool) of class indices >= 0, else raise."""
+    _integer_vector(y, name)
+    if y.numel() and int(y.min()) < 0:
+        raise ValueError(f"{name} must hold class indices >= 0, got {int(y.min())}")
+    return y
+
+
+def labels(y, name, n, classes):
+    """Return y if it is an (n,) integer tensor of class indices in [0, classes), else raise."""
+    _integer_vector(y, name)
     if y.shape[0] != n:
         raise ValueError(f"{name} must have shape ({n},) to match the logits, got {tuple(y.shape)}")
     if y.numel() and (int(y.min()) < 0 or int(y.max()) >= classes):

@@ -1,4 +1,4 @@
-"""Offline datasets: everything is generated here or loaded from installed packages."""
+"""Generated datasets: logic gates, blobs, spirals, moons and a noisy line, the same for a seed."""
 import math
 
 import torch
@@ -56,17 +56,36 @@ def spirals(n_per_class=100, classes=3, noise=0.2, seed=0, dtype=torch.float32, 
     return x.to(device=device, dtype=dtype), y.to(device=device)
 
 
-def minibatch_indices(n, batch_size, generator=None, shuffle=True, drop_last=False, device=None):
-    """Index tensors of the mini-batches of one epoch over n examples.
+def moons(n_per_class=100, noise=0.1, seed=0, dtype=torch.float32, device=None):
+    """Two interleaving half circles; matches sklearn.datasets.make_moons(shuffle=False) at noise 0.
 
-    With shuffle, the order is torch.randperm(n, generator=generator) (seed the generator for a
-    repeatable epoch); it is then cut into consecutive chunks of batch_size, the last one
-    shorter unless drop_last. Returns a list of (b,) int64 tensors covering each index once.
+    Class 0 is (cos t, sin t), class 1 is (1 - cos t, 1/2 - sin t), t evenly spaced over [0, pi];
+    then noise * N(0, 1) is added to every coordinate. Returns x: (2 n_per_class, 2) and
+    y: (2 n_per_class,) int64 labels, the same for the same seed.
+    """
+    validate.positive_int(n_per_class, "n_per_class")
+    if not noise >= 0:
+        raise ValueError(f"noise must be >= 0, got {noise!r}")
+    g = torch.Generator().manual_seed(seed)
+    t = torch.linspace(0, math.pi, n_per_class, dtype=torch.float64)
+    outer = torch.stack([t.cos(), t.sin()], dim=1)
+    inner = torch.stack([1 - t.cos(), 0.5 - t.sin()], dim=1)
+    x = torch.cat([outer, inner]) + noise * torch.randn(2 * n_per_class, 2, generator=g, dtype=torch.float64)
+    y = torch.arange(2).repeat_interleave(n_per_class)
+    return x.to(device=device, dtype=dtype), y.to(device)
+
+
+def noisy_line(n=100, noise=0.1, low=-1.0, high=1.0, seed=0, dtype=torch.float32, device=None):
+    """Regression data on y = x: x ~ U(low, high), y = x + noise * N(0, 1).
+
+    Returns x: (n, 1) and y: (n, 1), the same for the same seed.
     """
     validate.positive_int(n, "n")
-    validate.positive_int(batch_size, "batch_size")
-    order = torch.randperm(n, generator=generator) if shuffle else torch.arange(n)
-    batches = list(order.to(device).split(batch_size))
-    if drop_last and len(batches[-1]) < batch_size:
-        batches.pop()
-    return batches
+    if not noise >= 0:
+        raise ValueError(f"noise must be >= 0, got {noise!r}")
+    if not high > low:
+        raise ValueError(f"high must be > low, got low={low!r}, high={high!r}")
+    g = torch.Generator().manual_seed(seed)
+    x = low + (high - low) * torch.rand(n, 1, generator=g, dtype=torch.float64)
+    y = x + noise * torch.randn(n, 1, generator=g, dtype=torch.float64)
+    return x.to(device=device, dtype=dtype), y.to(device=device, dtype=dtype)
