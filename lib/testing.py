@@ -7,6 +7,7 @@ the list of those APIs per exercise lives here, in FORBIDDEN, and nowhere else.
 """
 import contextlib
 import importlib
+import inspect
 import sys
 
 import torch
@@ -60,6 +61,20 @@ FORBIDDEN = {
     "ch03_adam": OPTIMIZERS,
     "ch03_warmup_cosine": ("lib.optim.warmup_cosine", "lib.optim.CosineAnnealingLR.lr_at", "lib.optim.LinearLR.lr_at",
                            "torch.optim.lr_scheduler.LRScheduler.step"),
+    "ch04_stratified_split": ("lib.data.splits.stratified_split", "lib.data.splits.split_counts",
+                              "sklearn.model_selection.train_test_split",
+                              "sklearn.model_selection.StratifiedShuffleSplit.split"),
+    "ch04_impute_scale": ("lib.data.preprocess.nan_median", "lib.data.preprocess.MedianImputer.fit",
+                          "lib.data.preprocess.Standardizer.fit", "sklearn.impute.SimpleImputer.fit",
+                          "sklearn.preprocessing.StandardScaler.fit", "sklearn.preprocessing.StandardScaler.partial_fit"),
+    "ch04_confusion_matrix": ("lib.metrics.confusion_matrix", "sklearn.metrics.confusion_matrix"),
+    "ch04_precision_recall_f1": (
+        "lib.metrics.precision_recall_f1", "sklearn.metrics.precision_recall_fscore_support",
+        "sklearn.metrics.classification_report",
+    ),
+    "ch04_kfold": ("lib.data.splits.kfold_indices", "sklearn.model_selection.KFold.split",
+                   "sklearn.model_selection._split._BaseKFold.split"),
+    "ch04_early_stopping": ("lib.train.EarlyStopping.step",),
 }
 
 
@@ -82,7 +97,7 @@ def _matcher(paths):
     codes, builtins, methods = {}, {}, {}
     for path in paths:
         obj = _resolve(path)
-        code = getattr(obj, "__code__", None)
+        code = getattr(inspect.unwrap(obj), "__code__", None)  # a decorator's wrapper is shared
         if code is not None:
             codes[code] = path
         elif path.startswith("torch.Tensor."):

@@ -3,19 +3,20 @@
 - every chapter runs with Run All: errors only in graded test cells, every widget renders;
 - each widget's controls move (mouse drags, a dropdown), and its plot and printed values follow
   compute(): the neuron (chapter 01), the computational graph and the gradient flow (chapter 02),
-  the optimizer trajectories (chapter 03);
+  the optimizer trajectories (chapter 03), the learning curves (chapter 04);
 - an exercise is typed in and tested: a wrong answer gets an expected-vs-got message,
   a right one passes;
 - nbgrader's extension is there: its assignment list shows the chapters released to the
   exchange, and Validate reports success on a solved notebook and failure on an unsolved one.
 """
+import math
 import re
 
 import pytest
 
 from grading import repo
 from lib import data
-from lib.widgets import GradientFlowWidget, GraphWidget, NeuronWidget, OptimizerWidget
+from lib.widgets import GradientFlowWidget, GraphWidget, LearningCurveWidget, NeuronWidget, OptimizerWidget
 from tests.browser import jlab
 
 CHAPTERS = [p.relative_to(repo.ROOT / repo.CHAPTERS).as_posix() for p in repo.notebooks(repo.CHAPTERS)]
@@ -31,28 +32,20 @@ def run_chapter(browser, lab, rel):
     return context, page
 
 
-@pytest.fixture(scope="module")
-def ran_chapter01(browser, lab):
-    """Chapter 01 opened and run with Run All, in a page the module's tests share."""
-    context, page = run_chapter(browser, lab, "01_neurons/01_neurons.ipynb")
-    yield page
-    context.close()
+def ran_chapter(name):
+    """A module-scoped fixture: chapter `name` opened and run with Run All, in a page its tests share."""
+    @pytest.fixture(scope="module")
+    def fixture(browser, lab):
+        context, page = run_chapter(browser, lab, f"{name}/{name}.ipynb")
+        yield page
+        context.close()
+    return fixture
 
 
-@pytest.fixture(scope="module")
-def ran_chapter03(browser, lab):
-    """Chapter 03 opened and run with Run All, in a page the module's tests share."""
-    context, page = run_chapter(browser, lab, "03_optimizers/03_optimizers.ipynb")
-    yield page
-    context.close()
-
-
-@pytest.fixture(scope="module")
-def ran_chapter02(browser, lab):
-    """Chapter 02 opened and run with Run All, in a page the module's tests share."""
-    context, page = run_chapter(browser, lab, "02_backprop/02_backprop.ipynb")
-    yield page
-    context.close()
+ran_chapter01 = ran_chapter("01_neurons")
+ran_chapter02 = ran_chapter("02_backprop")
+ran_chapter03 = ran_chapter("03_optimizers")
+ran_chapter04 = ran_chapter("04_training")
 
 
 @pytest.mark.parametrize("rel", CHAPTERS)
@@ -79,8 +72,10 @@ def test_run_all_fails_only_in_graded_tests_and_widgets_render(rel, page, lab, s
         assert out.locator(".jupyter-widgets").count() > 0, f"{rel} cell {i}: widget did not render"
         text = out.inner_text()
         assert "Error displaying widget" not in text and "VBox(" not in text, f"{rel} cell {i}: {text[:300]}"
-        assert out.locator(".widget-slider, .widget-dropdown, .widget-toggle-buttons").count() > 0, \
-            f"{rel} cell {i}: the widget has no controls"
+        if out.locator(".widget-slider, .widget-dropdown, .widget-toggle-buttons").count() == 0:
+            # the one control-less widget allowed: the tqdm.auto progress bar of lib.train.fit
+            assert out.locator(".widget-hprogress").count() == 1, f"{rel} cell {i}: the widget has no controls"
+            assert re.search(r"\d+/\d+", text), f"{rel} cell {i}: progress bar without an epoch count: {text[:200]}"
     screenshot(page, f"{rel.split('/')[0]}_run_all")
 
 
@@ -206,6 +201,31 @@ def test_optimizer_widget_follows_steps_and_surface(ran_chapter03, screenshot):
     assert set(got) == {"SGD loss", "momentum loss", "RMSprop loss", "Adam loss"}
     assert got == pytest.approx(readout_numbers(widget.readout(**settings)), rel=1e-3)
     screenshot(page, "03_optimizers_widget_changed")
+
+
+def test_learning_curves_follow_l2_and_dropout(ran_chapter04, screenshot):
+    page = ran_chapter04
+    widget = LearningCurveWidget()
+
+    def expected(numbers):
+        l2 = min((10 ** (m / 2) for m in range(-10, 1)), key=lambda v: abs(math.log10(v / numbers["l2"])))
+        return readout_numbers(widget.readout(l2, int(numbers["width"]), numbers["dropout"]))
+
+    before = widget_state(page, "curves-readout")
+    first = readout_numbers(before[0])
+    assert first == pytest.approx(expected(first), rel=1e-3) and first["width"] == 64
+
+    drag_slider(page, "l2", 120)
+    wait_for_redraw(page, "curves-readout", before)
+    got = readout_numbers(widget_state(page, "curves-readout")[0])
+    assert got["l2"] > first["l2"] and got == pytest.approx(expected(got), rel=1e-3)
+
+    before = widget_state(page, "curves-readout")
+    drag_slider(page, "dropout", 80)
+    wait_for_redraw(page, "curves-readout", before)
+    got = readout_numbers(widget_state(page, "curves-readout")[0])
+    assert got["dropout"] > 0 and got == pytest.approx(expected(got), rel=1e-3)
+    screenshot(page, "04_training_widget_changed")
 
 
 WRONG_SIGMOID = "def sigmoid(x): return 1 / (1 + torch.exp(x))"

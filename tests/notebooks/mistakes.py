@@ -29,6 +29,45 @@ def _ops(**wrong):
                      for name, (args, setup) in _OP_SIGNATURES.items())
 
 
+_MEDIAN = ("counts = (~x_train.isnan()).sum(0)\n    ordered = x_train.sort(dim=0).values\n    "
+           "median = ((ordered.gather(0, ((counts - 1) // 2)[None]) + ordered.gather(0, (counts // 2)[None])) / 2)[0]")
+_STD_GUARD = "std = torch.where(std > 0, std, torch.ones_like(std))"
+
+
+def _impute_scale(median=_MEDIAN, std="train_filled.std(0, correction=0)", guard=_STD_GUARD):
+    """Exercise 2.2's answer, correct except for the median, the std or the std-0 guard given."""
+    return (f"\ndef impute_and_scale(x_train, x_other):\n    {median}\n"
+            "    train_filled = torch.where(x_train.isnan(), median, x_train)\n"
+            "    other_filled = torch.where(x_other.isnan(), median, x_other)\n"
+            f"    mean, std = train_filled.mean(0), {std}\n    {guard}\n"
+            "    return (train_filled - mean) / std, (other_filled - mean) / std\n")
+
+
+_RATIO = "ratio = lambda a, b: torch.where(b > 0, a / b.clamp_min(1), torch.zeros_like(a))"
+
+
+def _prf(scores="ratio(tp, predicted), ratio(tp, actual), ratio(2 * tp, predicted + actual)", weights="actual",
+         ratio=_RATIO):
+    """Exercise 4.2's answer, correct except for the per-class scores or the weighting given."""
+    return ("\ndef precision_recall_f1(y_true, y_pred, num_classes, average):\n"
+            "    cm = confusion_matrix(y_true, y_pred, num_classes).double()\n"
+            "    tp, predicted, actual = cm.diagonal(), cm.sum(0), cm.sum(1)\n"
+            "    if average == \"micro\":\n        tp, predicted, actual = tp.sum(), predicted.sum(), actual.sum()\n"
+            f"    {ratio}\n    scores = {scores}\n"
+            f"    if average == \"weighted\":\n        return tuple((s * {weights}).sum() / {weights}.sum() for s in scores)\n"
+            "    return tuple(s.mean() for s in scores)\n")
+
+
+def _early_stopping(improves="loss < best - min_delta", stops="wait >= patience"):
+    """Exercise 6.1's answer, correct except for the improvement or the stopping test given."""
+    return ("\ndef early_stopping(val_losses, patience, min_delta=0.0):\n"
+            "    best, best_epoch, wait = math.inf, None, 0\n"
+            "    for epoch, loss in enumerate(val_losses, start=1):\n"
+            f"        if {improves}:\n            best, best_epoch, wait = loss, epoch, 0\n"
+            f"        else:\n            wait += 1\n            if {stops}:\n                return best_epoch, epoch\n"
+            "    return best_epoch, None\n")
+
+
 MISTAKES = {
     "ch01_count_params": [
         ("weights only, biases forgotten", '''
@@ -505,5 +544,157 @@ def warmup_cosine(step, base_lr, warmup_steps, total_steps, min_lr=0.0):
     progress = (step - warmup_steps) / (total_steps - warmup_steps)
     return min_lr + (base_lr - min_lr) * (1 + math.cos(math.pi * progress)) / 2
 '''),
+    ],
+    "ch04_stratified_split": [
+        ("a plain random split: class shares drift", """
+def stratified_split(y, fractions, generator):
+    order = torch.randperm(len(y), generator=generator).to(y.device)
+    counts = [int(f * len(y)) for f in fractions]
+    counts[0] += len(y) - sum(counts)
+    return tuple(order.split(counts))
+"""),
+        ("each part rounded on its own: examples lost or repeated", """
+def stratified_split(y, fractions, generator):
+    parts = [[] for _ in fractions]
+    for c in torch.unique(y):
+        members = torch.nonzero(y == c).flatten()
+        members = members[torch.randperm(len(members), generator=generator).to(y.device)]
+        start = 0
+        for part, f in zip(parts, fractions):
+            stop = start + round(f * len(members))
+            part.append(members[start:stop])
+            start = stop
+    return tuple(torch.cat(p) for p in parts)
+"""),
+        ("no shuffling: the first examples of each class always train", """
+def stratified_split(y, fractions, generator):
+    parts = [[] for _ in fractions]
+    for c in torch.unique(y):
+        members = torch.nonzero(y == c).flatten()
+        exact = [f * len(members) for f in fractions]
+        counts = [math.floor(e) for e in exact]
+        for i in sorted(range(len(exact)), key=lambda i: counts[i] - exact[i])[: len(members) - sum(counts)]:
+            counts[i] += 1
+        for part, chunk in zip(parts, members.split(counts)):
+            part.append(chunk)
+    return tuple(torch.cat(p) for p in parts)
+"""),
+        ("scikit-learn does the split", """
+def stratified_split(y, fractions, generator):
+    from sklearn.model_selection import train_test_split
+    idx = torch.arange(len(y))
+    rest, test = train_test_split(idx.numpy(), test_size=fractions[-1], stratify=y.cpu().numpy())
+    return torch.as_tensor(rest), torch.as_tensor(test)
+"""),
+    ],
+    "ch04_impute_scale": [
+        ("torch.nanmedian: the lower middle value for an even count", _impute_scale(median="median = x_train.nanmedian(dim=0).values")),
+        ("statistics fitted on all rows: leakage", """
+def impute_and_scale(x_train, x_other):
+    both = torch.cat([x_train, x_other])
+    counts = (~both.isnan()).sum(0)
+    ordered = both.sort(dim=0).values
+    median = ((ordered.gather(0, ((counts - 1) // 2)[None]) + ordered.gather(0, (counts // 2)[None])) / 2)[0]
+    filled = torch.where(both.isnan(), median, both)
+    mean, std = filled.mean(0), filled.std(0, correction=0)
+    std = torch.where(std > 0, std, torch.ones_like(std))
+    z = (filled - mean) / std
+    return z[:len(x_train)], z[len(x_train):]
+"""),
+        ("the sample standard deviation (divide by N - 1)", _impute_scale(std="train_filled.std(0)")),
+        ("imputing with the mean", _impute_scale(median="median = x_train.nanmean(0)")),
+        ("a constant column divided by 0", _impute_scale(guard="pass")),
+    ],
+    "ch04_confusion_matrix": [
+        ("rows and columns swapped", """
+def confusion_matrix(y_true, y_pred, num_classes):
+    return torch.bincount(y_pred * num_classes + y_true, minlength=num_classes ** 2).view(num_classes, num_classes)
+"""),
+        ("size taken from the labels seen, not num_classes", """
+def confusion_matrix(y_true, y_pred, num_classes):
+    c = int(torch.cat([y_true, y_pred]).max()) + 1
+    return torch.bincount(y_true * c + y_pred, minlength=c * c).view(c, c)
+"""),
+        ("float counts", """
+def confusion_matrix(y_true, y_pred, num_classes):
+    cm = torch.zeros(num_classes, num_classes, device=y_true.device)
+    for t, p in zip(y_true.tolist(), y_pred.tolist()):
+        cm[t, p] += 1
+    return cm
+"""),
+    ],
+    "ch04_precision_recall_f1": [
+        ("F1 as the arithmetic mean of precision and recall", _prf(scores="ratio(tp, predicted), ratio(tp, actual), (ratio(tp, predicted) + ratio(tp, actual)) / 2")),
+        ("macro F1 from the averaged precision and recall", """
+def precision_recall_f1(y_true, y_pred, num_classes, average):
+    cm = confusion_matrix(y_true, y_pred, num_classes).double()
+    tp, predicted, actual = cm.diagonal(), cm.sum(0), cm.sum(1)
+    if average == "micro":
+        tp, predicted, actual = tp.sum(), predicted.sum(), actual.sum()
+    p = torch.where(predicted > 0, tp / predicted.clamp_min(1), torch.zeros_like(tp))
+    r = torch.where(actual > 0, tp / actual.clamp_min(1), torch.zeros_like(tp))
+    if average == "weighted":
+        p, r = (p * actual).sum() / actual.sum(), (r * actual).sum() / actual.sum()
+    else:
+        p, r = p.mean(), r.mean()
+    f = torch.where(p + r > 0, 2 * p * r / (p + r), torch.zeros_like(p))
+    return p, r, f
+"""),
+        ("0/0 left as nan", _prf(ratio="ratio = lambda a, b: a / b")),
+        ("weighted by the predicted counts", _prf(weights="predicted")),
+        ("scikit-learn computes it", """
+def precision_recall_f1(y_true, y_pred, num_classes, average):
+    from sklearn.metrics import precision_recall_fscore_support
+    p, r, f, _ = precision_recall_fscore_support(y_true.cpu().numpy(), y_pred.cpu().numpy(),
+                                                 labels=list(range(num_classes)), average=average, zero_division=0)
+    return tuple(torch.tensor(v, dtype=torch.float64, device=y_true.device) for v in (p, r, f))
+"""),
+    ],
+    "ch04_early_stopping": [
+        ("an equal loss counts as an improvement", _early_stopping(improves="loss <= best - min_delta")),
+        ("min_delta ignored", _early_stopping(improves="loss < best")),
+        ("one epoch too patient", _early_stopping(stops="wait > patience")),
+        ("compared with the previous epoch instead of the best", """
+def early_stopping(val_losses, patience, min_delta=0.0):
+    previous, best, best_epoch, wait = math.inf, math.inf, None, 0
+    for epoch, loss in enumerate(val_losses, start=1):
+        if loss < previous - min_delta:
+            wait = 0
+            if loss < best:
+                best, best_epoch = loss, epoch
+        else:
+            wait += 1
+            if wait >= patience:
+                return best_epoch, epoch
+        previous = loss
+    return best_epoch, None
+"""),
+    ],
+    "ch04_kfold": [
+        ("the left-over examples all go to the last fold", """
+def kfold_indices(n, k, generator):
+    order = torch.randperm(n, generator=generator)
+    size = n // k
+    folds = [order[i * size:(i + 1) * size] for i in range(k - 1)] + [order[(k - 1) * size:]]
+    return [(torch.cat(folds[:i] + folds[i + 1:]), folds[i]) for i in range(k)]
+"""),
+        ("the left-over examples dropped", """
+def kfold_indices(n, k, generator):
+    order = torch.randperm(n, generator=generator)
+    folds = list(order[: (n // k) * k].split(n // k))
+    return [(torch.cat(folds[:i] + folds[i + 1:]), folds[i]) for i in range(k)]
+"""),
+        ("the validation fold also trains", """
+def kfold_indices(n, k, generator):
+    order = torch.randperm(n, generator=generator)
+    folds = order.split([n // k + (1 if i < n % k else 0) for i in range(k)])
+    return [(order, folds[i]) for i in range(k)]
+"""),
+        ("no shuffling", """
+def kfold_indices(n, k, generator):
+    order = torch.arange(n)
+    folds = order.split([n // k + (1 if i < n % k else 0) for i in range(k)])
+    return [(torch.cat(folds[:i] + folds[i + 1:]), folds[i]) for i in range(k)]
+"""),
     ],
 }
