@@ -31,7 +31,7 @@ class MedianImputer:
 
     def transform(self, x):
         """x: (M, D) -> (M, D) with every NaN replaced by the fitted column median."""
-        _check_width(x, self.median_)
+        _check_width(x, _fitted(self, "median_"))
         return torch.where(x.isnan(), self.median_, x)
 
 
@@ -52,7 +52,7 @@ class Clipper:
 
     def transform(self, x):
         """x: (M, D) -> (M, D) clamped column by column (NaN stays NaN)."""
-        _check_width(x, self.low_)
+        _check_width(x, _fitted(self, "low_"))
         return torch.minimum(torch.maximum(x, self.low_), self.high_)
 
 
@@ -71,7 +71,7 @@ class Standardizer:
 
     def transform(self, x):
         """x: (M, D) -> (M, D) standardised with the fitted statistics."""
-        _check_width(x, self.mean_)
+        _check_width(x, _fitted(self, "mean_"))
         return (x - self.mean_) / self.std_
 
     def fit_transform(self, x):
@@ -79,8 +79,15 @@ class Standardizer:
 
     def inverse_transform(self, z):
         """z: (M, D) standardised -> (M, D) in the original units."""
-        _check_width(z, self.mean_)
+        _check_width(z, _fitted(self, "mean_"))
         return z * self.std_ + self.mean_
+
+
+def _fitted(step, attribute):
+    """step's fitted statistic `attribute`; a clear error if fit() has not run yet."""
+    if not hasattr(step, attribute):
+        raise RuntimeError(f"{type(step).__name__} is not fitted yet: call fit(x_train) before transforming")
+    return getattr(step, attribute)
 
 
 def _check_width(x, fitted):

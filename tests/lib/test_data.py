@@ -293,3 +293,9 @@ def test_add_noise_has_the_requested_spread(device):
     noisy = data.add_noise(x, 0.5, generator=torch.Generator().manual_seed(0))
     assert noisy.device.type == device.type and abs(float(noisy.std()) - 0.5) < 0.02
     assert torch.equal(data.add_noise(x, 0.0), x)
+
+
+@pytest.mark.parametrize("step", [data.MedianImputer(), data.Clipper(), data.Standardizer()])
+def test_transform_before_fit_says_so(step):
+    with pytest.raises(RuntimeError, match=f"{type(step).__name__} is not fitted yet: call fit"):
+        step.transform(torch.zeros(2, 3))
