@@ -1,6 +1,8 @@
 """Start a JupyterLab server on loopback with a random token, for tests that talk to it."""
 import contextlib
+import os
 import secrets
+import signal
 import socket
 import subprocess
 import time
@@ -35,7 +37,9 @@ def running(argv, env=None, cwd=repo.ROOT, startup_s=90):
     port, token = free_port(), secrets.token_hex(16)
     flags = ["--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
              f"--IdentityProvider.token={token}"]
-    proc = subprocess.Popen([*argv, *flags], cwd=cwd, env=env or repo.tool_env(),
+    # its own process group, so that stopping it also stops the jupyter-lab that `course.py open`
+    # starts as a child, and that server's kernels
+    proc = subprocess.Popen([*argv, *flags], cwd=cwd, env=env or repo.tool_env(), start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     lab = Lab(f"http://127.0.0.1:{port}", token)
     try:
@@ -52,8 +56,16 @@ def running(argv, env=None, cwd=repo.ROOT, startup_s=90):
                 time.sleep(0.5)
         yield lab
     finally:
-        proc.terminate()
+        _signal_group(proc, signal.SIGTERM)
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            _signal_group(proc, signal.SIGKILL)
+
+
+def _signal_group(proc, sig):
+    """Send sig to every process of proc's process group (it may already be gone)."""
+    try:
+        os.killpg(proc.pid, sig)
+    except ProcessLookupError:
+        pass
