@@ -1,0 +1,141 @@
+"""Autograde every submission of a chapter in parallel, sandboxed, resumable.
+
+Workers (threads) each drive one sandboxed run at a time; the main thread alone writes the
+gradebook, then the feedback notebook, then the verdict (renamed into place last, so it
+marks a finished submission). A re-run skips submissions whose verdict matches the submitted
+file's hash (unless forced), so a batch that crashed resumes where it stopped.
+"""
+import hashlib
+import json
+import os
+import queue
+from concurrent.futures import ThreadPoolExecutor, as_completed
+
+import nbformat
+from tqdm.auto import tqdm
+
+from grading import feedback, gradebook, judge, sandbox, specs, submissions
+
+
+def _sha256(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+
+
+def verdict_path(course, chapter, student):
+    """Where a submission's verdict is kept (outside the autograded folder, so not in the feedback)."""
+    return course.state / "verdicts" / chapter / f"{student}.json"
+
+
+def load_verdict(course, chapter, student):
+    path = verdict_path(course, chapter, student)
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+class Batch:
+    """Everything a worker needs that is the same for every submission of a chapter."""
+
+    def __init__(self, course, chapter, limits):
+        self.course, self.chapter, self.limits = course, chapter, limits
+        self.release = nbformat.read(course.release_notebook(chapter), as_version=4)
+        self.preamble = next(c.source for c in self.release.cells if c.cell_type == "code")
+        self.ids = submissions.answer_ids(self.release)
+        missing = [gid for gid in self.ids if gid not in specs.EXERCISES]
+        if missing:
+            raise ValueError(f"no judge spec for {', '.join(missing)} (grading/specs)")
+        self.key = course.key()
+        with gradebook.opened(course) as gb:
+            self.points = gradebook.max_scores(gb, chapter, [f"{gid}_test" for gid in self.ids])
+
+    def grade(self, student, slot):
+        """The verdict (a dict, saved as JSON) and feedback notebook for one submission."""
+        path = self.course.submitted(student, self.chapter) / f"{self.chapter}.ipynb"
+        result = {"student": student, "chapter": self.chapter, "sha256": _sha256(path), "seconds": 0.0,
+                  "peak_mb": 0.0, "exercises": {}}
+        answers, verdicts = {}, {}
+        try:
+            answers = submissions.answers(path, set(self.ids))
+        except FileNotFoundError:
+            result["status"] = "missing"
+        except submissions.Unreadable as e:
+            result["status"] = f"unreadable: {e}"
+        else:
+            job = judge.make_job(self.chapter, student, self.key, self.preamble, answers,
+                                 cell_timeout=min(20.0, self.limits.wall_s))
+            outcome = sandbox.run(job.payload, self.limits, slot)
+            verdicts = judge.verdicts(job, outcome.records)
+            result.update(seconds=round(outcome.seconds, 2), peak_mb=round(outcome.peak_mb, 1),
+                          status=_status(outcome))
+        for gid in self.ids:
+            verdict = verdicts.get(gid) or judge.Verdict(False, "no answer cell with this grade_id")
+            points = self.points[f"{gid}_test"]
+            result["exercises"][gid] = {"passed": verdict.passed, "score": points if verdict.passed else 0.0,
+                                        "max": points, "message": verdict.message}
+        return result, feedback.notebook(self.release, answers, verdicts, result["status"])
+
+
+def _status(outcome):
+    _, _, done = judge.parse_records(outcome.records)
+    if outcome.timed_out:
+        return "timed out"
+    if not done or outcome.returncode != 0:
+        return f"crashed (exit code {outcome.returncode})"
+    return "graded"
+
+
+def pending(course, chapter, force=False):
+    """Students whose submission of `chapter` has no up-to-date verdict (all of them if forced)."""
+    students = submissions.submitted_students(course, chapter)
+    if force:
+        return students
+    todo = []
+    for student in students:
+        verdict = load_verdict(course, chapter, student)
+        path = course.submitted(student, chapter) / f"{chapter}.ipynb"
+        if verdict is None or verdict.get("sha256") != _sha256(path):
+            todo.append(student)
+    return todo
+
+
+def save(course, chapter, gb, result, nb):
+    """Gradebook first, then the feedback notebook, then the verdict (atomically, last)."""
+    student = result["student"]
+    gradebook.record(gb, chapter, student, {f"{g}_test": e["score"] for g, e in result["exercises"].items()})
+    folder = course.autograded(student, chapter)
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, folder / f"{chapter}.ipynb")
+    path = verdict_path(course, chapter, student)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(result, indent=1))
+    os.replace(tmp, path)
+
+
+def grade_all(course, chapter, workers=2, limits=sandbox.Limits(), force=False, progress=True):
+    """Autograde `chapter`'s pending submissions with `workers` sandboxes at a time.
+
+    Returns the list of verdicts written in this run.
+    """
+    sandbox.command(limits, 0, 3)  # fails early, with its message, if bubblewrap is missing
+    batch = Batch(course, chapter, limits)
+    todo = pending(course, chapter, force)
+    slots = queue.SimpleQueue()
+    for slot in range(workers):
+        slots.put(slot)
+
+    def work(student):
+        slot = slots.get()
+        try:
+            return batch.grade(student, slot)
+        finally:
+            slots.put(slot)
+
+    done = []
+    bar = tqdm(total=len(todo), desc=f"autograde {chapter}", unit="submission", disable=not progress)
+    with gradebook.opened(course) as gb, ThreadPoolExecutor(max_workers=workers) as pool:
+        for future in as_completed([pool.submit(work, s) for s in todo]):
+            result, nb = future.result()
+            save(course, chapter, gb, result, nb)
+            done.append(result)
+            bar.update(1)
+    bar.close()
+    return done

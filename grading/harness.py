@@ -1,0 +1,104 @@
+"""Runs inside the sandbox: execute a submission's answer cells, call them on the judge's cases.
+
+Reads one job (JSON) from stdin, writes one JSON record per line to the file descriptor named by
+its argument, and nothing else. Nothing here is trusted: the student's code runs in this process and may rewrite
+any of it, so the records are only claims that the judge checks against its own reference
+(grading.judge). The job carries no answers and no grading flag.
+
+Job: {"preamble": [source, ...], "answers": [[grade_id, source], ...],
+      "exercises": {grade_id: [encoded args, ...]}, "cell_timeout": s}
+Records: {"cell": grade_id, "error": str} for an answer cell that raised;
+         {"case": [grade_id, i], "result": tree} or {"case": [grade_id, i], "error": str}.
+"""
+import builtins
+import json
+import os
+import signal
+import sys
+import traceback
+
+
+class CellTimeout(BaseException):
+    """Raised in the student's code when a cell or a call runs past its time."""
+
+
+def _alarm(signum, frame):
+    raise CellTimeout()
+
+
+class _Shell:
+    """What `get_ipython()` returns: magics and shell escapes do nothing here."""
+
+    def run_line_magic(self, *args, **kwargs):
+        return None
+
+    run_cell_magic = run_line_magic
+    system = getoutput = run_line_magic
+
+
+def _describe(exc):
+    if isinstance(exc, CellTimeout):
+        return "TimeoutError: ran past the time limit"
+    lines = traceback.format_exception_only(type(exc), exc)
+    return "".join(lines).strip()[-2000:]
+
+
+def _timed(fn, seconds, *args):
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        return fn(*args)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def main():
+    job = json.load(sys.stdin)
+    out = os.fdopen(int(sys.argv[1]), "w", buffering=1)
+    sys.stdin = open(os.devnull)
+    signal.signal(signal.SIGALRM, _alarm)
+
+    import torch  # noqa: F401 (loaded before the student's code, like the notebook's first cell)
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    from grading import plaindata, specs
+    from lib import testing
+
+    transform = TransformerManager().transform_cell
+    namespace = {"__name__": "__main__", "__builtins__": builtins, "get_ipython": _Shell}
+    limit = job["cell_timeout"]
+
+    def execute(source):
+        exec(compile(transform(source), "<cell>", "exec"), namespace)
+
+    def emit(record):
+        out.write(json.dumps(record) + "\n")
+
+    for source in job["preamble"]:
+        _timed(execute, limit, source)
+    for grade_id, source in job["answers"]:
+        try:
+            _timed(execute, limit, source)
+        except BaseException as e:  # noqa: B036 (the student's code may raise anything, SystemExit included)
+            emit({"cell": grade_id, "error": _describe(e)})
+        if grade_id not in job["exercises"]:
+            continue
+        exercise = specs.EXERCISES[grade_id]
+        for i, encoded in enumerate(job["exercises"][grade_id]):
+            try:
+                missing = [name for name in exercise.functions if not callable(namespace.get(name))]
+                if missing:
+                    raise NameError(f"the answer cell does not define {', '.join(missing)}")
+                functions = {name: namespace[name] for name in exercise.functions}
+                args = plaindata.decode(encoded)
+                with testing.forbidden(grade_id):
+                    result = _timed(exercise.run, limit, functions, *args)
+                emit({"case": [grade_id, i], "result": plaindata.encode(result)})
+            except BaseException as e:  # noqa: B036
+                emit({"case": [grade_id, i], "error": _describe(e)})
+    emit({"done": True})
+    out.flush()
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()
