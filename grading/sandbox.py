@@ -83,7 +83,7 @@ def _binds():
         made.add(str(path))
         bound.append(str(path))
     return args + ["--perms", "1777", "--size", str(256 << 20), "--tmpfs", "/tmp", "--proc", "/proc",
-                   "--dev", "/dev"]
+                   "--dev", "/dev", "--perms", "1777", "--size", str(64 << 20), "--tmpfs", "/dev/shm"]
 
 
 ENV = {"HOME": "/tmp", "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "LIB_DEVICE": "cpu",

@@ -2,6 +2,8 @@
 from dataclasses import dataclass
 from typing import Callable
 
+import torch
+
 
 @dataclass(frozen=True)
 class Case:
@@ -32,3 +34,15 @@ def call(name):
     def run(functions, *args):
         return functions[name](*args)
     return run
+
+
+def unpack(result, n, what):
+    """`result` as a tuple of `n` items, or a TypeError saying what `what` must return."""
+    if not isinstance(result, tuple) or len(result) != n:
+        raise TypeError(f"{what} must return a tuple of {n} items, got {type(result).__name__}")
+    return result
+
+
+def randn(g, *shape, dtype=torch.float64, scale=1.0):
+    """Judge-chosen normal noise from the generator `g`."""
+    return torch.randn(shape, generator=g, dtype=dtype) * scale

@@ -1,13 +1,9 @@
 """Judge specs for chapter 01 (neurons): the same oracles as the notebook's tests, fresh inputs."""
 import torch
 
-from grading.specs.base import Case, Exercise, call
+from grading.specs.base import Case, Exercise, call, randn
 
 ACTIVATIONS = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu}
-
-
-def _randn(g, *shape, dtype=torch.float64, scale=1.0):
-    return torch.randn(shape, generator=g, dtype=dtype) * scale
 
 
 def _autograd_derivative(f, x):
@@ -30,10 +26,10 @@ def _torch_count(sizes):
 
 
 def _sigmoid_cases(g):
-    cases = [Case((_randn(g, 50, dtype=torch.float32, scale=5),), "x ~ 5 N(0, 1), float32"),
+    cases = [Case((randn(g, 50, dtype=torch.float32, scale=5),), "x ~ 5 N(0, 1), float32"),
              Case((torch.tensor([-1000.0, -88.0, 0.0, 88.0, 1000.0]),), "x = [-1000, -88, 0, 88, 1000]")]
     for shape, dtype in [((3, 4, 5), torch.float32), ((7,), torch.float64), ((2, 1), torch.float64)]:
-        cases.append(Case((_randn(g, *shape, dtype=dtype, scale=20),), f"x of shape {shape}, {dtype}",
+        cases.append(Case((randn(g, *shape, dtype=dtype, scale=20),), f"x of shape {shape}, {dtype}",
                           rtol=1e-6, atol=1e-9))
     limits = torch.tensor([-745.0, -30.0, 30.0, 745.0], dtype=torch.float64)
     cases.append(Case((limits,), "float64 x near the limits of exp", rtol=1e-9, atol=1e-300))
@@ -41,8 +37,8 @@ def _sigmoid_cases(g):
 
 
 def _grads_cases(g):
-    x32 = torch.cat([_randn(g, 40, dtype=torch.float32, scale=3), torch.zeros(1)])
-    x64 = _randn(g, 4, 3, 2, scale=4)
+    x32 = torch.cat([randn(g, 40, dtype=torch.float32, scale=3), torch.zeros(1)])
+    x64 = randn(g, 4, 3, 2, scale=4)
     x64[0, 0, 0] = 0.0
     return [Case((x32,), "x ~ 3 N(0, 1) and 0, float32"),
             Case((x64,), "a float64 (4, 3, 2) x with a 0", rtol=1e-9, atol=1e-12)]
@@ -53,10 +49,10 @@ def _grads_expected(x):
 
 
 def _neuron_cases(g):
-    cases = [Case((_randn(g, 8, 3, dtype=torch.float32), _randn(g, 3, dtype=torch.float32), 0.5, "sigmoid"),
+    cases = [Case((randn(g, 8, 3, dtype=torch.float32), randn(g, 3, dtype=torch.float32), 0.5, "sigmoid"),
                   "x (8, 3) float32, b = 0.5, sigmoid")]
     for (n, d), act, b in [((1, 1), "tanh", -2.0), ((64, 10), "relu", 1.5), ((5, 7), "tanh", 0.0)]:
-        cases.append(Case((_randn(g, n, d), _randn(g, d), b, act), f"x ({n}, {d}) float64, b = {b}, {act}"))
+        cases.append(Case((randn(g, n, d), randn(g, d), b, act), f"x ({n}, {d}) float64, b = {b}, {act}"))
     return cases
 
 
@@ -64,10 +60,10 @@ def _mlp_cases(g):
     cases = []
     for sizes, act, dtype in [([4, 16, 3], "relu", torch.float32), ([3, 2], "tanh", torch.float64),
                               ([5, 8, 8, 8, 2], "tanh", torch.float64), ([6, 32, 1], "relu", torch.float64)]:
-        params = [(_randn(g, i, o, dtype=dtype, scale=i ** -0.5), _randn(g, o, dtype=dtype, scale=0.1))
+        params = [(randn(g, i, o, dtype=dtype, scale=i ** -0.5), randn(g, o, dtype=dtype, scale=0.1))
                   for i, o in zip(sizes[:-1], sizes[1:])]
         tol = dict(rtol=1e-4, atol=1e-5) if dtype == torch.float32 else dict(rtol=1e-9, atol=1e-12)
-        cases.append(Case((_randn(g, 7, sizes[0], dtype=dtype, scale=2), params, act),
+        cases.append(Case((randn(g, 7, sizes[0], dtype=dtype, scale=2), params, act),
                           f"sizes {sizes}, {act}, {dtype}", **tol))
     return cases
 
@@ -84,7 +80,7 @@ def _mlp_expected(x, params, act):
 def _step_cases(g):
     cases = []
     for n, d, lr in [(20, 2, 0.5), (1, 1, 0.1), (33, 5, 2.0), (100, 3, 0.01)]:
-        x, w, b = _randn(g, n, d), _randn(g, d), _randn(g)
+        x, w, b = randn(g, n, d), randn(g, d), randn(g)
         y = (torch.rand(n, generator=g) < 0.5).to(torch.float64)
         cases.append(Case((x, y, w, b, lr), f"N={n}, D={d}, lr={lr}", rtol=1e-9, atol=1e-12))
     return cases
