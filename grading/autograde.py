@@ -60,7 +60,7 @@ class Batch:
             result["status"] = f"unreadable: {e}"
         else:
             job = judge.make_job(self.chapter, student, self.key, self.preamble, answers,
-                                 cell_timeout=min(20.0, self.limits.wall_s))
+                                 cell_timeout=min(20.0, self.limits.wall_s / 3))
             outcome = sandbox.run(job.payload, self.limits, slot)
             verdicts = judge.verdicts(job, outcome.records)
             result.update(seconds=round(outcome.seconds, 2), peak_mb=round(outcome.peak_mb, 1),

@@ -64,6 +64,9 @@ def main():
     from lib import testing
 
     transform = TransformerManager().transform_cell
+    guards = {grade_id: testing.Guard(grade_id) for grade_id in job["exercises"]}  # before any answer runs
+    exercises = {grade_id: specs.EXERCISES[grade_id] for grade_id in job["exercises"]}
+    decode, encode = plaindata.decode, plaindata.encode
     namespace = {"__name__": "__main__", "__builtins__": builtins, "get_ipython": _Shell}
     limit = job["cell_timeout"]
 
@@ -72,6 +75,15 @@ def main():
 
     def emit(record):
         out.write(json.dumps(record) + "\n")
+
+    pristine = dict(vars(builtins))
+
+    def restore_builtins():
+        """Undo an answer's edits to builtins, so the judge's calls and encoding see the real ones."""
+        live = vars(builtins)
+        for name in set(live) - set(pristine):
+            del live[name]
+        live.update(pristine)
 
     for source in job["preamble"]:
         _timed(execute, limit, source)
@@ -82,19 +94,25 @@ def main():
             emit({"cell": grade_id, "error": _describe(e)})
         if grade_id not in job["exercises"]:
             continue
-        exercise = specs.EXERCISES[grade_id]
+        exercise = exercises[grade_id]
+        failed = None
         for i, encoded in enumerate(job["exercises"][grade_id]):
+            restore_builtins()
+            if failed:
+                emit({"case": [grade_id, i], "error": f"not run: an earlier case raised {failed}"})
+                continue
             try:
                 missing = [name for name in exercise.functions if not callable(namespace.get(name))]
                 if missing:
                     raise NameError(f"the answer cell does not define {', '.join(missing)}")
                 functions = {name: namespace[name] for name in exercise.functions}
-                args = plaindata.decode(encoded)
-                with testing.forbidden(grade_id):
+                args = decode(encoded)
+                with guards[grade_id].watching():
                     result = _timed(exercise.run, limit, functions, *args)
-                emit({"case": [grade_id, i], "result": plaindata.encode(result)})
+                emit({"case": [grade_id, i], "result": encode(result)})
             except BaseException as e:  # noqa: B036
-                emit({"case": [grade_id, i], "error": _describe(e)})
+                failed = _describe(e)
+                emit({"case": [grade_id, i], "error": failed})
     emit({"done": True})
     out.flush()
     os._exit(0)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from grading.course import check_student_id
 
-MAX_BYTES = 20 << 20
+MAX_BYTES = 128 << 20
 
 
 class Unreadable(ValueError):

@@ -118,32 +118,48 @@ def _matcher(paths):
     return match
 
 
-@contextlib.contextmanager
+class Guard:
+    """Watches calls for one exercise's FORBIDDEN APIs; `with guard:` fails if the block used one.
+
+    Built before any answer code runs, it keeps its own references to the matcher and to
+    sys.setprofile/sys.getprofile, so an answer that later rebinds those names, or edits
+    FORBIDDEN, does not switch the watch off.
+    """
+
+    def __init__(self, grade_id):
+        self.grade_id, self.paths = grade_id, tuple(FORBIDDEN[grade_id])
+        self._match = _matcher(self.paths)
+        self._setprofile, self._getprofile = sys.setprofile, sys.getprofile
+
+    @contextlib.contextmanager
+    def watching(self):
+        __tracebackhide__ = True
+        used, match = [], self._match
+
+        def profile(frame, event, arg):
+            hit = match(frame, event, arg)
+            if hit is not None:
+                used.append(hit)
+
+        previous = self._getprofile()
+        self._setprofile(profile)
+        try:
+            yield
+        finally:
+            tampered = self._getprofile() is not profile
+            self._setprofile(previous)
+        if tampered:
+            _fail(f"{self.grade_id}: your answer changed sys.setprofile, which the test relies on.")
+        if used:
+            _fail(
+                f"{self.grade_id}: your answer calls {used[0]}, which this exercise asks you to write "
+                f"yourself. Not allowed here: {', '.join(self.paths)}."
+            )
+
+
 def forbidden(grade_id):
     """Fail the exercise `grade_id` if code run inside the block calls one of its FORBIDDEN APIs."""
-    __tracebackhide__ = True
-    match = _matcher(FORBIDDEN[grade_id])
-    used = []
-
-    def profile(frame, event, arg):
-        hit = match(frame, event, arg)
-        if hit is not None:
-            used.append(hit)
-
-    previous = sys.getprofile()
-    sys.setprofile(profile)
-    try:
-        yield
-    finally:
-        tampered = sys.getprofile() is not profile
-        sys.setprofile(previous)
-    if tampered:
-        _fail(f"{grade_id}: your answer changed sys.setprofile, which the test relies on.")
-    if used:
-        _fail(
-            f"{grade_id}: your answer calls {used[0]}, which this exercise asks you to write "
-            f"yourself. Not allowed here: {', '.join(FORBIDDEN[grade_id])}."
-        )
+    return Guard(grade_id).watching()
 
 
 def _fail(message):

@@ -1,0 +1,51 @@
+"""Fixtures for the grading tests: a throwaway released course, submissions written into it."""
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from grading import repo
+from grading.course import Course
+from tests.notebooks import nbtools
+
+
+def released_course(tmp_path, chapters, db_url=None):
+    """A course in tmp_path/course with `chapters` copied from this repository and released."""
+    root = Path(tmp_path) / "course"
+    for chapter in chapters:
+        shutil.copytree(repo.ROOT / repo.SOLUTIONS / chapter, root / repo.SOLUTIONS / chapter)
+    course = Course(root, db_url=db_url)
+    for chapter in chapters:
+        course.nbgrader("generate_assignment", chapter, "--force")
+    return course
+
+
+def notebooks(chapter):
+    """(release notebook, solution notebook) of `chapter` from this repository."""
+    release = nbformat.read(repo.ROOT / repo.CHAPTERS / chapter / f"{chapter}.ipynb", as_version=4)
+    solution = nbformat.read(repo.ROOT / repo.SOLUTIONS / chapter / f"{chapter}.ipynb", as_version=4)
+    return release, solution
+
+
+def solved(chapter, answers=None):
+    """The release notebook with every answer typed in (the solution's, or `answers` {grade_id: source})."""
+    release, solution = notebooks(chapter)
+    return nbtools.filled(release, solution, answers)
+
+
+def submit(course, chapter, student, content):
+    """Put `content` (a notebook node or raw bytes) in as `student`'s submission."""
+    folder = course.submitted(student, chapter)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{chapter}.ipynb"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        nbformat.write(content, path)
+    return path
+
+
+@pytest.fixture
+def course01(tmp_path):
+    return released_course(tmp_path, ["01_neurons"])
