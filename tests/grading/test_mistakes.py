@@ -1,0 +1,31 @@
+"""The judge's specs are as strict as the notebooks' tests: through the sandboxed grader, the
+solutions score full marks, untouched notebooks zero, and every typical mistake in
+tests/notebooks/mistakes.py zero on its exercise and nothing lost elsewhere."""
+import pytest
+
+from grading import autograde, repo, sandbox
+from tests.grading.conftest import notebooks, released_course, solved, submit
+from tests.notebooks.mistakes import MISTAKES
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.mark.parametrize("chapter", repo.chapter_names())
+def test_specs_reject_every_typical_mistake(chapter, tmp_path):
+    course = released_course(tmp_path, [chapter])
+    release, _ = notebooks(chapter)
+    ids = [e.grade_id for e in autograde.specs.for_chapter(chapter)]
+    expected = {"solved": set(ids), "untouched": set()}
+    submit(course, chapter, "solved", solved(chapter))
+    submit(course, chapter, "untouched", release)
+    for k in range(max(len(MISTAKES[g]) for g in ids)):
+        answers = {g: MISTAKES[g][k][1] for g in ids if len(MISTAKES[g]) > k}
+        submit(course, chapter, f"mistake_{k}", solved(chapter, answers))
+        expected[f"mistake_{k}"] = set(ids) - set(answers)
+    results = autograde.grade_all(course, chapter, workers=2, limits=sandbox.Limits(wall_s=90), progress=False)
+    wrong = {}
+    for r in results:
+        passed = {g for g, e in r["exercises"].items() if e["passed"]}
+        if passed != expected[r["student"]]:
+            wrong[r["student"]] = {g: r["exercises"][g]["message"] for g in passed ^ expected[r["student"]]}
+    assert not wrong, wrong
