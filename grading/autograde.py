@@ -37,7 +37,7 @@ class Batch:
     def __init__(self, course, chapter, limits):
         self.course, self.chapter, self.limits = course, chapter, limits
         self.release = nbformat.read(course.release_notebook(chapter), as_version=4)
-        self.preamble = next(c.source for c in self.release.cells if c.cell_type == "code")
+        self.trusted = judge.Release.of(self.release)
         self.ids = submissions.answer_ids(self.release)
         missing = [gid for gid in self.ids if gid not in specs.EXERCISES]
         if missing:
@@ -59,7 +59,7 @@ class Batch:
         except submissions.Unreadable as e:
             result["status"] = f"unreadable: {e}"
         else:
-            job = judge.make_job(self.chapter, student, self.key, self.preamble, answers,
+            job = judge.make_job(self.chapter, student, self.key, self.trusted, answers,
                                  cell_timeout=min(20.0, self.limits.wall_s / 3))
             outcome = sandbox.run(job.payload, self.limits, slot)
             verdicts = judge.verdicts(job, outcome.records)
@@ -110,11 +110,12 @@ def save(course, chapter, gb, result, nb):
     os.replace(tmp, path)
 
 
-def grade_all(course, chapter, workers=2, limits=sandbox.Limits(), force=False, progress=True):
+def grade_all(course, chapter, workers=2, limits=None, force=False, progress=True):
     """Autograde `chapter`'s pending submissions with `workers` sandboxes at a time.
 
-    Returns the list of verdicts written in this run.
+    Returns the list of verdicts written in this run. `limits`: sandbox.Limits (default ones if None).
     """
+    limits = limits or sandbox.Limits()
     sandbox.command(limits, 0, 3)  # fails early, with its message, if bubblewrap is missing
     batch = Batch(course, chapter, limits)
     todo = pending(course, chapter, force)

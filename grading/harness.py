@@ -6,7 +6,9 @@ any of it, so the records are only claims that the judge checks against its own 
 (grading.judge). The job carries no answers and no grading flag.
 
 Job: {"preamble": [source, ...], "answers": [[grade_id, source], ...],
-      "exercises": {grade_id: [encoded args, ...]}, "cell_timeout": s}
+      "exercises": {grade_id: [encoded args, ...]}, "after": {grade_id: source}, "cell_timeout": s}
+"after" holds the release's cell that follows each exercise's test and switches to the lib
+version, so a wrong answer costs only its own exercise, as in the notebook.
 Records: {"cell": grade_id, "error": str} for an answer cell that raised;
          {"case": [grade_id, i], "result": tree} or {"case": [grade_id, i], "error": str}.
 """
@@ -113,6 +115,11 @@ def main():
             except BaseException as e:  # noqa: B036
                 failed = _describe(e)
                 emit({"case": [grade_id, i], "error": failed})
+        restore_builtins()
+        try:
+            _timed(execute, limit, job["after"].get(grade_id, ""))
+        except BaseException:  # noqa: B036 (an answer can break the switch cell only for itself)
+            pass
     emit({"done": True})
     out.flush()
     os._exit(0)

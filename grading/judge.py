@@ -1,7 +1,8 @@
 """The trusted judge: build a submission's job, then score what the sandbox claims.
 
 No student code runs in this process. The job holds the release notebook's first code cell
-(its imports), the submission's answer cells and the judge's cases; cases are drawn from a
+(its imports) and the cells that switch to the lib version after each test, the submission's
+answer cells and the judge's cases; cases are drawn from a
 generator seeded with an HMAC of the course's secret key, the chapter, the student and the
 exercise, so re-grading gives the same verdict and no student can predict another's inputs.
 The sandbox's records are parsed strictly: every case of an exercise needs exactly one record,
@@ -31,17 +32,35 @@ class Job:
     cases: dict = field(default_factory=dict)  # grade_id -> list of Case
 
 
+@dataclass
+class Release:
+    """The trusted cells of a release notebook: its first code cell (imports), and per exercise
+    the code cell after its graded test (the switch to the lib version)."""
+    preamble: str
+    after: dict
+
+    @classmethod
+    def of(cls, nb):
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        after = {}
+        for k, cell in enumerate(code[:-1]):
+            meta = cell.metadata.get("nbgrader", {})
+            if meta.get("grade") and not meta.get("solution") and meta.get("grade_id", "").endswith("_test"):
+                after[meta["grade_id"].removesuffix("_test")] = code[k + 1].source
+        return cls(code[0].source, after)
+
+
 def seed_for(key, chapter, student, grade_id):
     """A 64-bit seed from the course's secret `key` (bytes) for one student's exercise."""
     digest = hmac.new(key, f"{chapter}/{student}/{grade_id}".encode(), hashlib.sha256).digest()
     return int.from_bytes(digest[:8], "little") & ((1 << 63) - 1)
 
 
-def make_job(chapter, student, key, preamble, answers, cell_timeout):
+def make_job(chapter, student, key, release, answers, cell_timeout):
     """The job for one submission.
 
-    preamble: the release notebook's setup source; answers: {grade_id: source} from the
-    submission (only the chapter's exercises are kept, in the chapter's order).
+    release: the Release (trusted cells); answers: {grade_id: source} from the submission
+    (only the chapter's exercises are kept, in the chapter's order).
     """
     job = Job(b"")
     ordered, exercises = [], {}
@@ -52,7 +71,8 @@ def make_job(chapter, student, key, preamble, answers, cell_timeout):
         job.cases[exercise.grade_id] = exercise.cases(generator)
         ordered.append([exercise.grade_id, answers[exercise.grade_id]])
         exercises[exercise.grade_id] = [plaindata.encode(case.args) for case in job.cases[exercise.grade_id]]
-    body = {"preamble": [preamble], "answers": ordered, "exercises": exercises, "cell_timeout": cell_timeout}
+    body = {"preamble": [release.preamble], "answers": ordered, "exercises": exercises, "after": release.after,
+            "cell_timeout": cell_timeout}
     job.payload = json.dumps(body).encode()
     return job
 

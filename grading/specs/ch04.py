@@ -110,7 +110,7 @@ def _prf_cases(g):
     cases = [Case((torch.tensor([0, 1, 2, 2]), torch.tensor([0, 0, 0, 0]), 4, average),
                   f"{average}: classes never predicted, one never occurs", **F64)
              for average in ("macro", "micro", "weighted")]
-    for trial in range(20):
+    for _ in range(20):
         c, n = int(torch.randint(2, 7, (), generator=g)), int(torch.randint(1, 25, (), generator=g))
         y_true, y_pred = torch.randint(0, c, (n,), generator=g), torch.randint(0, c, (n,), generator=g)
         for average in ("macro", "micro", "weighted"):

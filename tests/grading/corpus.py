@@ -4,8 +4,9 @@ Each entry is (file name, content, expected scores). Content is a notebook node 
 expected scores map each test cell to its points, computed from which answers are right (the
 chapter's points: count_params 1, sigmoid 2, activation_grads 2, neuron 1, mlp_forward 2,
 neuron_step 2). Hostile code sits in an answer cell whose answer is wrong, so any point it got
-there would be one it did not earn. Answers that call the student's own sigmoid
-(activation_grads, neuron_step) fail with it.
+there would be one it did not earn. As in the notebook, later exercises use lib's sigmoid
+(the cell after each test switches to the lib version), so a wrong sigmoid costs only its own
+points.
 """
 import copy
 
@@ -17,7 +18,6 @@ from tests.notebooks import nbtools
 CHAPTER = "01_neurons"
 POINTS = {"ch01_count_params": 1, "ch01_sigmoid": 2, "ch01_activation_grads": 2, "ch01_neuron": 1,
           "ch01_mlp_forward": 2, "ch01_neuron_step": 2}
-SIGMOID_USERS = ("ch01_sigmoid", "ch01_activation_grads", "ch01_neuron_step")
 WRONG = {
     "ch01_count_params": "def count_params(sizes):\n    return 0\n",
     "ch01_sigmoid": "def sigmoid(x):\n    return torch.tanh(x)\n",
@@ -154,7 +154,7 @@ def corpus(root):
     honest = {
         "honest_solved": (name, solved(CHAPTER), scores()),
         "honest_untouched": (name, release, scores(*POINTS)),
-        "honest_partial": (name, with_answers(ch01_sigmoid=WRONG["ch01_sigmoid"]), scores(*SIGMOID_USERS)),
+        "honest_partial": (name, with_answers(ch01_sigmoid=WRONG["ch01_sigmoid"]), scores("ch01_sigmoid")),
         "honest_stderr_noise": (name, with_answers(**{g: NOISY + _answer(g).replace(
             "    ### BEGIN", "    print('also noisy', file=sys.stderr)\n    ### BEGIN") for g in POINTS}), scores()),
         "honest_wrong_file_name": ("my homework (final).ipynb", solved(CHAPTER), scores()),
@@ -223,20 +223,20 @@ def corpus(root):
         "duplicated_answer_cell": duplicated_answer(),
     }
     failed = {"numpy_allclose_patched": ["ch01_neuron"], "torch_compare_patched": ["ch01_mlp_forward"],
-              "builtins_patched": ["ch01_count_params"], "forged_eq_tensor": SIGMOID_USERS,
+              "builtins_patched": ["ch01_count_params"], "forged_eq_tensor": ["ch01_sigmoid"],
               "forged_eq_int": ["ch01_count_params"], "forged_eq_object": ["ch01_mlp_forward"],
               "edited_test_cell": ["ch01_neuron"], "answer_grade_id_changed": ["ch01_neuron"],
-              "test_grade_id_changed": ["ch01_count_params"], "reads_solutions": SIGMOID_USERS,
+              "test_grade_id_changed": ["ch01_count_params"], "reads_solutions": ["ch01_sigmoid"],
               "writes_gradebook": ["ch01_count_params"], "writes_other_submissions": ["ch01_neuron"],
               "infinite_loop_in_cell": ["ch01_neuron"], "infinite_loop_in_function": ["ch01_neuron"],
               "infinite_loop_ignoring_alarm": ["ch01_mlp_forward", "ch01_neuron_step"],
-              "memory_bomb": ["ch01_count_params"], "memory_bomb_growing": SIGMOID_USERS,
+              "memory_bomb": ["ch01_count_params"], "memory_bomb_growing": ["ch01_sigmoid"],
               "fork_bomb": ["ch01_neuron"], "sys_exit": ["ch01_neuron"],
               "os_exit": ["ch01_mlp_forward", "ch01_neuron_step"], "kernel_crash": ["ch01_neuron_step"],
               "profiler_switched_off": ["ch01_sigmoid"], "forbidden_list_emptied": ["ch01_sigmoid"],
-              "forged_records": SIGMOID_USERS, "returns_nan": ["ch01_mlp_forward"],
-              "wrong_dtype": ["ch01_sigmoid", "ch01_activation_grads"], "network_attempt": ["ch01_neuron"],
-              "duplicated_answer_cell": SIGMOID_USERS}
+              "forged_records": ["ch01_sigmoid"], "returns_nan": ["ch01_mlp_forward"],
+              "wrong_dtype": ["ch01_sigmoid"], "network_attempt": ["ch01_neuron"],
+              "duplicated_answer_cell": ["ch01_sigmoid"]}
     entries = {student: (n, nb, s, True) for student, (n, nb, s) in honest.items()}
     entries.update({student: (name, nb, scores(*failed[student]), False) for student, nb in bad.items()})
     entries["malformed_json"] = (name, b'{"cells": [', scores(*POINTS), False)

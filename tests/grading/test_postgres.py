@@ -4,6 +4,8 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -22,15 +24,16 @@ def _bin(name):
 
 
 @pytest.fixture
-def postgres(tmp_path):
-    """A throwaway PostgreSQL server on a free loopback port; yields its SQLAlchemy base URL."""
+def postgres():
+    """A throwaway PostgreSQL server on a free loopback port; yields its SQLAlchemy URL."""
     if _bin("initdb") is None:
         pytest.skip("PostgreSQL server binaries missing: `sudo apt-get install postgresql` (.ci/run installs them)")
-    data, run = tmp_path / "pgdata", tmp_path / "pgrun"
+    home = Path(tempfile.mkdtemp(prefix="pg-"))  # directly in /tmp, so the postgres user can reach it
+    data, run = home / "pgdata", home / "pgrun"
     run.mkdir()
     as_user = []
     if os.geteuid() == 0:  # initdb refuses to run as root: use the package's postgres user
-        shutil.chown(tmp_path, "postgres")
+        shutil.chown(home, "postgres")
         shutil.chown(run, "postgres")
         as_user = ["runuser", "-u", "postgres", "--"]
     with socket.socket() as s:
@@ -39,7 +42,7 @@ def postgres(tmp_path):
     subprocess.run([*as_user, _bin("initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"],
                    check=True, capture_output=True)
     options = f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={run}"
-    subprocess.run([*as_user, _bin("pg_ctl"), "-D", str(data), "-o", options, "-w", "-l", str(tmp_path / "pg.log"),
+    subprocess.run([*as_user, _bin("pg_ctl"), "-D", str(data), "-o", options, "-w", "-l", str(home / "pg.log"),
                     "start"], check=True, capture_output=True)
     try:
         engine = create_engine(f"postgresql+psycopg2://postgres@127.0.0.1:{port}/postgres",
@@ -50,6 +53,7 @@ def postgres(tmp_path):
         yield f"postgresql+psycopg2://postgres@127.0.0.1:{port}/gradebook"
     finally:
         subprocess.run([*as_user, _bin("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"], capture_output=True)
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def test_grades_on_postgresql(tmp_path, postgres):
