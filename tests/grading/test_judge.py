@@ -111,3 +111,13 @@ def test_a_case_reported_twice_cannot_pass():
     assert not verdict.passed and "more than one result" in verdict.message
     single = json.dumps({"case": ["ch01_count_params", 0], "result": plaindata.encode(3)})
     assert judge.verdicts(job, single.encode())["ch01_count_params"].passed
+
+
+@pytest.mark.parametrize("grade_id", ["ch02_topological_order", "ch04_stratified_split"])
+@pytest.mark.parametrize("claim", [None, 3, "x", [1, "a"], (torch.zeros(2),), [[None]]])
+def test_property_checks_reject_any_claimed_structure_without_crashing(grade_id, claim, gen):
+    case = specs.EXERCISES[grade_id].cases(gen)[0]
+    job = judge.Job(b"", {grade_id: [case]})
+    record = json.dumps({"case": [grade_id, 0], "result": plaindata.encode(claim)})
+    verdict = judge.verdicts(job, record.encode())[grade_id]
+    assert not verdict.passed
