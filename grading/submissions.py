@@ -36,7 +36,7 @@ def answers(path, wanted):
         raise Unreadable(f"{path.name} is larger than {MAX_BYTES >> 20} MiB")
     try:
         nb = json.loads(path.read_bytes())
-    except (ValueError, UnicodeDecodeError) as e:
+    except (ValueError, UnicodeDecodeError, RecursionError) as e:
         raise Unreadable(f"{path.name} is not valid JSON ({str(e)[:200]})") from None
     cells = nb.get("cells") if isinstance(nb, dict) else None
     if not isinstance(cells, list):
