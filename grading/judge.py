@@ -86,7 +86,7 @@ def parse_records(raw):
     for line in raw.decode("utf-8", "replace").splitlines():
         try:
             record = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
         if type(record) is not dict:
             continue

@@ -102,6 +102,12 @@ def test_seeds_repeat_per_student_and_differ_between_students():
     assert a != judge.seed_for(b"x" * 32, "01_neurons", "alice", "ch01_sigmoid")
 
 
+def test_absurd_records_are_dropped_without_crashing():
+    deep = "[" * 200_000 + "]" * 200_000
+    records, errors, done = judge.parse_records(f"{deep}\n\xff\xfe\n{{}}\n".encode("latin-1"))
+    assert records == {} and errors == {} and not done
+
+
 def test_a_case_reported_twice_cannot_pass():
     line = json.dumps({"case": ["ch01_count_params", 0], "result": plaindata.encode(3)})
     records, _, _ = judge.parse_records(f"{line}\n{line}\nnot json\n[1]\n".encode())
