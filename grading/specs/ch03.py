@@ -83,12 +83,22 @@ def _sgd_cases(g):
             Case((randn(g, 1), 5, 0.3, 0.0, False), "lr 0.3, momentum 0", **F64)]
 
 
-def _sgd_run(fns, start, steps, lr, momentum, nesterov):
-    p, buf, path = start.clone(), None, []
-    for _ in range(steps):
-        p, buf = unpack(fns["sgd_momentum_step"](p, grad_at(p), buf, lr, momentum, nesterov), 2, "sgd_momentum_step")
+def _follow(update, start, steps, scale=1.0):
+    """The parameters after each of `steps` updates from `start` on the bumpy surface.
+
+    update: (p, grad, state, t) -> (new p, new state), with state None at t = 1.
+    """
+    p, state, path = start.clone(), None, []
+    for t in range(1, steps + 1):
+        p, state = update(p, grad_at(p, scale), state, t)
         path.append(p)
     return path
+
+
+def _sgd_run(fns, start, steps, lr, momentum, nesterov):
+    def update(p, grad, buf, t):
+        return unpack(fns["sgd_momentum_step"](p, grad, buf, lr, momentum, nesterov), 2, "sgd_momentum_step")
+    return _follow(update, start, steps)
 
 
 def _sgd_expected(start, steps, lr, momentum, nesterov):
@@ -102,11 +112,10 @@ def _rmsprop_cases(g):
 
 
 def _rmsprop_run(fns, start, steps, lr, alpha, eps):
-    p, s, path = start.clone(), torch.zeros_like(start), []
-    for _ in range(steps):
-        p, s = unpack(fns["rmsprop_step"](p, grad_at(p), s, lr, alpha, eps), 2, "rmsprop_step")
-        path.append(p)
-    return path
+    def update(p, grad, square_avg, t):
+        square_avg = torch.zeros_like(p) if square_avg is None else square_avg
+        return unpack(fns["rmsprop_step"](p, grad, square_avg, lr, alpha, eps), 2, "rmsprop_step")
+    return _follow(update, start, steps)
 
 
 def _rmsprop_expected(start, steps, lr, alpha, eps):
@@ -121,11 +130,11 @@ def _adam_cases(g):
 
 
 def _adam_run(fns, start, steps, lr, betas, scale):
-    p, m, v, path = start.clone(), torch.zeros_like(start), torch.zeros_like(start), []
-    for t in range(1, steps + 1):
-        p, m, v = unpack(fns["adam_step"](p, grad_at(p, scale), m, v, t, lr, betas, 1e-8), 3, "adam_step")
-        path.append(p)
-    return path
+    def update(p, grad, moments, t):
+        m, v = moments or (torch.zeros_like(p), torch.zeros_like(p))
+        new_p, m, v = unpack(fns["adam_step"](p, grad, m, v, t, lr, betas, 1e-8), 3, "adam_step")
+        return new_p, (m, v)
+    return _follow(update, start, steps, scale)
 
 
 def _adam_expected(start, steps, lr, betas, scale):

@@ -213,6 +213,9 @@ def corpus(root):
         "forbidden_list_emptied": hostile("ch01_sigmoid", "from lib import testing\ntesting.FORBIDDEN.clear()",
                                           "def sigmoid(x):\n    return torch.sigmoid(x)\n"),
         "forged_records": hostile("ch01_sigmoid", FORGED_RECORDS),
+        "records_nesting_bomb": hostile("ch01_count_params", (
+            "import os\nfor fd in range(3, 40):\n    try:\n        os.write(fd, b'[' * 500000 + b'\\n')\n"
+            "    except OSError:\n        pass")),
         "returns_nan": hostile("ch01_mlp_forward", "", (
             "def mlp_forward(x, params, activation):\n"
             "    return torch.full((x.shape[0], params[-1][0].shape[1]), float('nan'), dtype=x.dtype)\n")),
@@ -234,8 +237,8 @@ def corpus(root):
               "fork_bomb": ["ch01_neuron"], "sys_exit": ["ch01_neuron"],
               "os_exit": ["ch01_mlp_forward", "ch01_neuron_step"], "kernel_crash": ["ch01_neuron_step"],
               "profiler_switched_off": ["ch01_sigmoid"], "forbidden_list_emptied": ["ch01_sigmoid"],
-              "forged_records": ["ch01_sigmoid"], "returns_nan": ["ch01_mlp_forward"],
-              "wrong_dtype": ["ch01_sigmoid"], "network_attempt": ["ch01_neuron"],
+              "forged_records": ["ch01_sigmoid"], "records_nesting_bomb": ["ch01_count_params"],
+              "returns_nan": ["ch01_mlp_forward"], "wrong_dtype": ["ch01_sigmoid"], "network_attempt": ["ch01_neuron"],
               "duplicated_answer_cell": ["ch01_sigmoid"]}
     entries = {student: (n, nb, s, True) for student, (n, nb, s) in honest.items()}
     entries.update({student: (name, nb, scores(*failed[student]), False) for student, nb in bad.items()})
