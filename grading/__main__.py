@@ -16,6 +16,7 @@ Instructor (one CHAPTER each):
   summary   CHAPTER                  score distribution, pass rate per exercise, failed runs
 """
 import argparse
+import os
 import sys
 
 from grading import authoring, autograde, repo, report, sandbox, submissions
@@ -65,7 +66,8 @@ def _parser():
     p.add_argument("folder")
     p = sub.add_parser("autograde")
     p.add_argument("chapter")
-    p.add_argument("--workers", type=int, default=2, help="sandboxes at a time (default 2)")
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 2,
+                   help="sandboxes at a time (default: one per CPU core)")
     p.add_argument("--timeout", type=float, default=60.0, help="wall-clock seconds per submission")
     p.add_argument("--memory", type=int, default=3072, help="address-space limit per submission, MiB")
     p.add_argument("--force", action="store_true", help="re-grade submissions that already have a verdict")
@@ -77,7 +79,8 @@ def _parser():
 
 
 def main(argv=None):
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
     if args.command in AUTHORING:
         return _authoring(args.command, args.chapters)
     course = Course(args.course, args.state, args.db)
@@ -94,6 +97,8 @@ def main(argv=None):
         for student, note in submissions.import_folder(course, args.chapter, args.folder).items():
             print(f"{student}: {note}")
     elif args.command == "autograde":
+        if args.workers < 1 or args.timeout <= 0 or args.memory < 512:
+            parser.error("autograde needs --workers >= 1, --timeout > 0 seconds and --memory >= 512 MiB")
         limits = sandbox.Limits(wall_s=args.timeout, memory_mb=args.memory)
         try:
             done = autograde.grade_all(course, args.chapter, args.workers, limits, args.force, not args.quiet)
