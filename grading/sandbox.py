@@ -64,12 +64,18 @@ def _tools():
 
 
 def _binds():
-    """bwrap arguments: read-only system, Python, venv, lib/ and grading/; a fresh /tmp."""
+    """bwrap arguments: read-only system, a fresh /tmp, then Python, venv, lib/ and grading/.
+
+    The fresh /tmp comes first, so that code kept under /tmp (a clone in a temporary folder)
+    is bound on top of it instead of being hidden by it.
+    """
     args = []
     for d in SYSTEM_DIRS:
         if os.path.isdir(d):
             args += ["--ro-bind", d, d]
-    made, bound = set(SYSTEM_DIRS), list(SYSTEM_DIRS)
+    args += ["--perms", "1777", "--size", str(256 << 20), "--tmpfs", "/tmp", "--proc", "/proc",
+             "--dev", "/dev", "--perms", "1777", "--size", str(64 << 20), "--tmpfs", "/dev/shm"]
+    made, bound = set(SYSTEM_DIRS) | {"/tmp", "/proc", "/dev", "/dev/shm"}, list(SYSTEM_DIRS)
     code = {Path(sys.base_prefix).resolve(), Path(sys.prefix).absolute(),
             Path(lib.__file__).resolve().parent, Path(grading.__file__).resolve().parent}
     for path in sorted(code, key=lambda p: len(p.parts)):
@@ -82,8 +88,7 @@ def _binds():
         args += ["--ro-bind", str(path), str(path)]
         made.add(str(path))
         bound.append(str(path))
-    return args + ["--perms", "1777", "--size", str(256 << 20), "--tmpfs", "/tmp", "--proc", "/proc",
-                   "--dev", "/dev", "--perms", "1777", "--size", str(64 << 20), "--tmpfs", "/dev/shm"]
+    return args
 
 
 ENV = {"HOME": "/tmp", "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "LIB_DEVICE": "cpu",
