@@ -7,8 +7,9 @@
   exist inside it. The network namespace has no interface but a loopback that is down.
 - An unprivileged user: run as root, the tool drops to a uid of its own per worker (60000 +
   slot) inside the sandbox; run as a normal user, bwrap also makes a user namespace.
-- rlimits (prlimit, util-linux): address space, CPU seconds, processes (per uid, or per user
-  namespace), file size and open files; a wall-clock limit kills the whole PID namespace.
+- rlimits (prlimit, util-linux, set inside the sandbox): address space, CPU seconds, processes
+  (per uid, or per user namespace), file size and open files; a wall-clock limit kills the
+  whole PID namespace.
 - No grading flag: the environment is cleared and set to what a student's kernel would see.
 """
 import os
@@ -97,12 +98,15 @@ ENV = {"HOME": "/tmp", "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"
 
 
 def command(limits, slot, records_fd):
-    """The argv that runs the harness confined, reading its job from stdin."""
+    """The argv that runs the harness confined, reading its job from stdin.
+
+    The rlimits are set inside the sandbox, after bwrap has made its namespaces: run as a normal
+    user, the process limit then counts only this sandbox's user namespace, so a fork bomb
+    cannot use up the processes of the user that runs the grader and its other sandboxes.
+    """
     tools = _tools()
     cpu = max(1, int(limits.wall_s))
-    argv = [tools["prlimit"], f"--as={limits.memory_mb << 20}", f"--cpu={cpu}", f"--nproc={limits.processes}",
-            f"--fsize={limits.file_mb << 20}", "--nofile=256", "--core=0",
-            tools["bwrap"], *_binds(), "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
+    argv = [tools["bwrap"], *_binds(), "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
             "--die-with-parent", "--new-session", "--clearenv", "--chdir", "/tmp"]
     for key, value in ENV.items():
         argv += ["--setenv", key, value]
@@ -113,6 +117,8 @@ def command(limits, slot, records_fd):
     else:
         argv.insert(argv.index("--unshare-net"), "--unshare-user")
         argv += ["--"]
+    argv += [tools["prlimit"], f"--as={limits.memory_mb << 20}", f"--cpu={cpu}", f"--nproc={limits.processes}",
+             f"--fsize={limits.file_mb << 20}", "--nofile=256", "--core=0", "--"]
     return argv + [sys.executable, "-I", "-m", "grading.harness", str(records_fd)]
 
 

@@ -1,6 +1,10 @@
 """The sandbox's mount plan: the fresh /tmp is mounted before the code binds, so code kept
-under /tmp (a clean clone in a temporary folder, as CI does) is not hidden by it."""
+under /tmp (a clean clone in a temporary folder, as CI does) is not hidden by it; the process
+limit holds per sandbox."""
+import json
 import sys
+import threading
+import time
 from pathlib import Path
 
 from grading import sandbox
@@ -22,3 +26,45 @@ def test_solutions_and_grading_state_are_not_mounted():
     args = sandbox._binds()
     sources = [args[i + 1] for i, a in enumerate(args) if a == "--ro-bind"]
     assert not any(s.endswith(("/solutions", "/.grading")) or "/solutions/" in s for s in sources)
+
+
+def _job(source):
+    """A harness job with one answer cell and no cases."""
+    body = {"preamble": [], "answers": [["cell", source]], "exercises": {}, "after": {}, "cell_timeout": 30}
+    return json.dumps(body).encode()
+
+
+def _records(outcome):
+    return [json.loads(line) for line in outcome.records.splitlines()]
+
+
+FORK_BOMB = ("import os, time\nfor _ in range(500):\n    try:\n        if os.fork() == 0:\n"
+             "            time.sleep(30)\n            os._exit(0)\n    except OSError:\n        break\n"
+             "time.sleep(30)")
+FORKS_FIVE = ("import os\nfor _ in range(5):\n    pid = os.fork()\n    if pid == 0:\n        os._exit(0)\n"
+              "    os.waitpid(pid, 0)")
+
+
+def test_a_fork_bomb_does_not_starve_the_next_sandbox():
+    """While one sandbox holds all the processes it may have, another one starts and forks.
+
+    Run as a normal user, every sandbox belongs to that user; the process limit must count each
+    sandbox on its own, not the user's processes (it did, and the neighbour could not start).
+    """
+    limits = sandbox.Limits(wall_s=15, processes=32)
+    bomb = threading.Thread(target=sandbox.run, args=(_job(FORK_BOMB), limits, 0))
+    bomb.start()
+    time.sleep(4)
+    neighbour = sandbox.run(_job(FORKS_FIVE), limits, 1)
+    bomb.join()
+    assert neighbour.returncode == 0, neighbour.stderr_tail
+    assert _records(neighbour) == [{"done": True}]
+
+
+def test_the_process_limit_holds_inside_the_sandbox():
+    outcome = sandbox.run(_job("import os, time\npids = []\nfor _ in range(40):\n    pids.append(os.fork())\n"
+                               "    if pids[-1] == 0:\n        time.sleep(5)\n        os._exit(0)"),
+                          sandbox.Limits(wall_s=20, processes=16), 0)
+    errors = [r for r in _records(outcome) if "cell" in r]
+    assert [e["cell"] for e in errors] == ["cell"]
+    assert "BlockingIOError" in errors[0]["error"] or "Resource temporarily unavailable" in errors[0]["error"]
