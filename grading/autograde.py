@@ -114,11 +114,13 @@ def grade_all(course, chapter, workers=2, limits=None, force=False, progress=Tru
     """Autograde `chapter`'s pending submissions with `workers` sandboxes at a time.
 
     Returns the list of verdicts written in this run. `limits`: sandbox.Limits (default ones if None).
+    Raises sandbox.SandboxUnavailable, before grading anything, if an empty job fails under `limits`.
     """
     limits = limits or sandbox.Limits()
-    sandbox.command(limits, 0, 3)  # fails early, with its message, if bubblewrap is missing
     batch = Batch(course, chapter, limits)
     todo = pending(course, chapter, force)
+    if todo:
+        sandbox.check(limits)
     slots = queue.SimpleQueue()
     for slot in range(workers):
         slots.put(slot)

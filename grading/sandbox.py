@@ -12,6 +12,7 @@
   whole PID namespace.
 - No grading flag: the environment is cleared and set to what a student's kernel would see.
 """
+import json
 import os
 import shutil
 import subprocess
@@ -154,6 +155,22 @@ def run(job_json, limits=Limits(), slot=0):
         stderr.seek(max(0, stderr.tell() - 2000))
         tail = stderr.read().decode("utf-8", "replace")
     return Outcome(data, proc.returncode, timed_out.is_set(), seconds, usage.ru_maxrss / 1024, tail)
+
+
+def check(limits=Limits()):
+    """Run an empty job under `limits`: raise SandboxUnavailable, with bwrap's words, if it fails.
+
+    A sandbox that cannot start would otherwise give every submission of a batch a crash and 0.
+    """
+    empty = json.dumps({"preamble": [], "answers": [], "exercises": {}, "after": {}, "cell_timeout": 10})
+    outcome = run(empty.encode(), limits)
+    if outcome.returncode != 0 or b'"done"' not in outcome.records:
+        raise SandboxUnavailable(
+            f"the sandbox cannot run an empty job here (exit code {outcome.returncode}"
+            f"{', timed out' if outcome.timed_out else ''}): {outcome.stderr_tail.strip()[-500:]}\n"
+            "As a normal user, bubblewrap needs unprivileged user namespaces "
+            "(sysctl user.max_user_namespaces > 0); a --memory or --timeout too small to start "
+            "Python and torch fails the same way.")
 
 
 def _kill_group(pid):

@@ -7,7 +7,10 @@ import threading
 import time
 from pathlib import Path
 
-from grading import sandbox
+import pytest
+
+from grading import autograde, sandbox
+from tests.grading.conftest import released_course, solved, submit
 
 
 def test_code_under_tmp_is_bound_after_the_fresh_tmp(monkeypatch, tmp_path):
@@ -68,3 +71,21 @@ def test_the_process_limit_holds_inside_the_sandbox():
     errors = [r for r in _records(outcome) if "cell" in r]
     assert [e["cell"] for e in errors] == ["cell"]
     assert "BlockingIOError" in errors[0]["error"] or "Resource temporarily unavailable" in errors[0]["error"]
+
+
+def test_limits_too_small_to_start_python_are_refused_with_a_reason():
+    with pytest.raises(sandbox.SandboxUnavailable, match="exit code"):
+        sandbox.check(sandbox.Limits(memory_mb=64))
+
+
+@pytest.mark.slow
+def test_a_sandbox_that_cannot_start_stops_the_batch_before_any_grade(tmp_path, monkeypatch):
+    course = released_course(tmp_path, ["01_neurons"])
+    submit(course, "01_neurons", "s1", solved("01_neurons"))
+    binds = sandbox._binds
+    missing = tmp_path / "missing"
+    monkeypatch.setattr(sandbox, "_binds", lambda: binds() + ["--ro-bind", str(missing), "/missing"])
+    with pytest.raises(sandbox.SandboxUnavailable, match=str(missing)):
+        autograde.grade_all(course, "01_neurons", progress=False)
+    assert not (course.state / "verdicts").exists()
+    assert autograde.pending(course, "01_neurons") == ["s1"]
