@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from grading import compare, plaindata, specs
+from grading import compare, harness, plaindata, specs
 
 
 @dataclass
@@ -71,9 +71,7 @@ def make_job(chapter, student, key, release, answers, cell_timeout):
         job.cases[exercise.grade_id] = exercise.cases(generator)
         ordered.append([exercise.grade_id, answers[exercise.grade_id]])
         exercises[exercise.grade_id] = [plaindata.encode(case.args) for case in job.cases[exercise.grade_id]]
-    body = {"preamble": [release.preamble], "answers": ordered, "exercises": exercises, "after": release.after,
-            "cell_timeout": cell_timeout}
-    job.payload = json.dumps(body).encode()
+    job.payload = harness.job(ordered, [release.preamble], exercises, release.after, cell_timeout)
     return job
 
 

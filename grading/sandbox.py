@@ -12,7 +12,6 @@
   whole PID namespace.
 - No grading flag: the environment is cleared and set to what a student's kernel would see.
 """
-import json
 import os
 import shutil
 import subprocess
@@ -25,6 +24,7 @@ from pathlib import Path
 
 import grading
 import lib
+from grading import harness
 
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc")
 UID_BASE = 60000
@@ -162,8 +162,7 @@ def check(limits=Limits()):
 
     A sandbox that cannot start would otherwise give every submission of a batch a crash and 0.
     """
-    empty = json.dumps({"preamble": [], "answers": [], "exercises": {}, "after": {}, "cell_timeout": 10})
-    outcome = run(empty.encode(), limits)
+    outcome = run(harness.job(), limits)
     if outcome.returncode != 0 or b'"done"' not in outcome.records:
         raise SandboxUnavailable(
             f"the sandbox cannot run an empty job here (exit code {outcome.returncode}"

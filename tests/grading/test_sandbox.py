@@ -1,6 +1,6 @@
 """The sandbox's mount plan: the fresh /tmp is mounted before the code binds, so code kept
 under /tmp (a clean clone in a temporary folder, as CI does) is not hidden by it; the process
-limit holds per sandbox."""
+limit holds per sandbox; a sandbox that cannot start stops a batch before any grade."""
 import json
 import sys
 import threading
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from grading import autograde, sandbox
+from grading import autograde, harness, sandbox
 from tests.grading.conftest import released_course, solved, submit
 
 
@@ -33,8 +33,7 @@ def test_solutions_and_grading_state_are_not_mounted():
 
 def _job(source):
     """A harness job with one answer cell and no cases."""
-    body = {"preamble": [], "answers": [["cell", source]], "exercises": {}, "after": {}, "cell_timeout": 30}
-    return json.dumps(body).encode()
+    return harness.job([("cell", source)], cell_timeout=30)
 
 
 def _records(outcome):
