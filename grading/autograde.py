@@ -14,7 +14,8 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 import nbformat
 from tqdm.auto import tqdm
 
-from grading import feedback, gradebook, judge, sandbox, specs, submissions
+from grading import feedback, gradebook, judge, sandbox, submissions
+from lib import exercises
 
 
 def _sha256(path):
@@ -39,9 +40,9 @@ class Batch:
         self.release = nbformat.read(course.release_notebook(chapter), as_version=4)
         self.trusted = judge.Release.of(self.release)
         self.ids = submissions.answer_ids(self.release)
-        missing = [gid for gid in self.ids if gid not in specs.EXERCISES]
+        missing = [gid for gid in self.ids if gid not in exercises.EXERCISES]
         if missing:
-            raise ValueError(f"no judge spec for {', '.join(missing)} (grading/specs)")
+            raise ValueError(f"no exercise definition for {', '.join(missing)} (lib/exercises)")
         self.key = course.key()
         with gradebook.opened(course) as gb:
             self.points = gradebook.max_scores(gb, chapter, [f"{gid}_test" for gid in self.ids])

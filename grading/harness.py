@@ -69,12 +69,12 @@ def main():
     import torch  # noqa: F401 (loaded before the student's code, like the notebook's first cell)
     from IPython.core.inputtransformer2 import TransformerManager
 
-    from grading import plaindata, specs
-    from lib import testing
+    from grading import plaindata
+    from lib import exercises, testing
 
     transform = TransformerManager().transform_cell
     guards = {grade_id: testing.Guard(grade_id) for grade_id in job["exercises"]}  # before any answer runs
-    exercises = {grade_id: specs.EXERCISES[grade_id] for grade_id in job["exercises"]}
+    definitions = {grade_id: exercises.get(grade_id) for grade_id in job["exercises"]}
     decode, encode = plaindata.decode, plaindata.encode
     namespace = {"__name__": "__main__", "__builtins__": builtins, "get_ipython": _Shell}
     limit = job["cell_timeout"]
@@ -103,7 +103,7 @@ def main():
             emit({"cell": grade_id, "error": _describe(e)})
         if grade_id not in job["exercises"]:
             continue
-        exercise = exercises[grade_id]
+        exercise = definitions[grade_id]
         failed = None
         for i, encoded in enumerate(job["exercises"][grade_id]):
             restore_builtins()

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 
 import torch
 
-from grading import compare, harness, plaindata, specs
+from grading import harness, plaindata
+from lib import exercises
 
 
 @dataclass
@@ -64,7 +65,7 @@ def make_job(chapter, student, key, release, answers, cell_timeout):
     """
     job = Job(b"")
     ordered, exercises = [], {}
-    for exercise in specs.for_chapter(chapter):
+    for exercise in exercises.for_chapter(chapter):
         if exercise.grade_id not in answers:
             continue
         generator = torch.Generator().manual_seed(seed_for(key, chapter, student, exercise.grade_id))
@@ -107,7 +108,7 @@ def verdicts(job, raw):
     records, cell_errors, _ = parse_records(raw)
     out = {}
     for grade_id, cases in job.cases.items():
-        out[grade_id] = _judge_exercise(specs.EXERCISES[grade_id], cases, records, cell_errors.get(grade_id))
+        out[grade_id] = _judge_exercise(exercises.get(grade_id), cases, records, cell_errors.get(grade_id))
     return out
 
 
@@ -132,9 +133,8 @@ def _case_problem(exercise, case, record):
         got = plaindata.decode(record.get("result"))
     except plaindata.PlainDataError as e:
         return f"the result is not plain data ({e})"
-    if exercise.check is None:
-        return compare.mismatch(got, exercise.expected(*case.args), case.rtol, case.atol)
-    try:
-        return exercise.check(got, *case.args)
-    except Exception as e:  # the claimed result can have any shape; a property check must not crash the batch
-        return f"the result does not have the expected structure ({type(e).__name__}: {e})"[:500]
+    problem = exercise.problem(got, case)
+    if problem:
+        mistake = exercise.diagnose(got, case)
+        problem += f" This looks like a typical mistake: {mistake.what}." if mistake else ""
+    return problem

@@ -118,3 +118,12 @@ def softmax_cross_entropy_backward(dout, cache):
     grad = p.clone()
     grad[torch.arange(y.shape[0], device=y.device), y] -= 1
     return dout * grad / y.shape[0]
+
+
+def softmax_cross_entropy(logits, y):
+    """Mean cross-entropy and its gradient; logits: (N, C), y: (N,) int64 -> (loss (), dlogits (N, C)).
+
+    The forward and backward above in one call: F.cross_entropy(logits, y) and its autograd gradient.
+    """
+    loss, cache = softmax_cross_entropy_forward(logits, y)
+    return loss, softmax_cross_entropy_backward(torch.ones_like(loss), cache)

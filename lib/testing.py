@@ -1,102 +1,26 @@
 """Checks used by the exercises' test cells: informative failures and forbidden APIs.
 
-`check_close` and `check_int` raise AssertionError with what was expected and what
-came back. `forbidden(grade_id)` watches every call made inside it (sys.setprofile)
-and fails if the exercise's answer used an API it is meant to implement itself;
-the list of those APIs per exercise lives here, in FORBIDDEN, and nowhere else.
+`exercise(grade_id, device, **answer_functions)` gives a checker that calls the answer on the
+inputs a test cell passes it, compares the result with the exercise's reference (its definition
+in lib.exercises), and fails with what was expected, what came back and, when the answer behaves
+like one of the exercise's typical mistakes, which one. `forbidden(grade_id)` watches every call
+made inside it (sys.setprofile) and fails if the answer used an API it is meant to write itself
+(the definition's `forbidden`). `check_close` and `check_int` compare one value.
 """
 import contextlib
-import importlib
 import inspect
 import sys
 
 import torch
 
-AUTOGRAD = ("torch.autograd.grad", "torch.autograd.backward", "torch.Tensor.backward", "torch.func.grad",
-            "torch.func.vjp")
-
-# the optimizers' update rules, in torch (their functional cores) and in lib
-OPTIMIZERS = ("torch.optim.sgd.sgd", "torch.optim.rmsprop.rmsprop", "torch.optim.adam.adam",
-              "torch.optim.adamw.adamw", "lib.optim.SGD._update", "lib.optim.RMSprop._update",
-              "lib.optim.Adam._update")
-
-FORBIDDEN = {
-    "ch01_sigmoid": (
-        "torch.sigmoid", "torch.Tensor.sigmoid", "torch.special.expit",
-        "torch.nn.functional.sigmoid", "lib.activations.sigmoid",
-    ),
-    "ch01_activation_grads": AUTOGRAD + (
-        "lib.activations.sigmoid_grad", "lib.activations.tanh_grad", "lib.activations.relu_grad",
-    ),
-    "ch01_neuron": ("torch.nn.functional.linear", "lib.neuron.neuron_forward"),
-    "ch01_mlp_forward": ("torch.nn.functional.linear", "lib.mlp.mlp_forward"),
-    "ch01_neuron_step": AUTOGRAD + (
-        "lib.neuron.neuron_mse_grads", "lib.neuron.neuron_step",
-    ),
-    "ch01_count_params": ("lib.mlp.count_params",),
-    "ch02_linear_backward": AUTOGRAD + ("lib.layers.linear_backward",),
-    "ch02_softmax_ce": AUTOGRAD + (
-        "torch.softmax", "torch.log_softmax", "torch.logsumexp", "torch.Tensor.softmax",
-        "torch.Tensor.log_softmax", "torch.Tensor.logsumexp", "torch.special.logsumexp",
-        "torch.nn.functional.softmax", "torch.nn.functional.log_softmax",
-        "torch.nn.functional.cross_entropy", "torch.nn.functional.nll_loss",
-        "lib.layers.log_softmax", "lib.layers.softmax_cross_entropy_forward",
-        "lib.layers.softmax_cross_entropy_backward", "lib.autograd.cross_entropy",
-    ),
-    "ch02_mlp_backward": AUTOGRAD + ("lib.mlp.mlp_backward", "lib.autograd.Tensor.backward"),
-    "ch02_numerical_gradient": AUTOGRAD + (
-        "torch.autograd.gradcheck", "torch.func.jacrev", "torch.func.jacfwd",
-        "lib.autograd.numerical_gradient", "lib.autograd.gradcheck",
-    ),
-    "ch02_engine_ops": AUTOGRAD + ("lib.autograd.Tensor.__matmul__", "lib.autograd.Tensor.tanh"),
-    "ch02_topological_order": ("lib.autograd.Tensor.topological_order", "graphlib.TopologicalSorter.static_order"),
-    "ch03_bce_logits": (
-        "torch.nn.functional.binary_cross_entropy_with_logits", "torch.nn.functional.binary_cross_entropy",
-        "torch.nn.functional.logsigmoid", "torch.nn.functional.softplus",
-        "lib.losses.binary_cross_entropy_with_logits",
-    ),
-    "ch03_minibatches": ("lib.data.batches.minibatch_indices", "torch.utils.data.BatchSampler.__iter__"),
-    "ch03_sgd_momentum": OPTIMIZERS,
-    "ch03_rmsprop": OPTIMIZERS,
-    "ch03_adam": OPTIMIZERS,
-    "ch03_warmup_cosine": ("lib.optim.warmup_cosine", "lib.optim.CosineAnnealingLR.lr_at", "lib.optim.LinearLR.lr_at",
-                           "torch.optim.lr_scheduler.LRScheduler.step"),
-    "ch04_stratified_split": ("lib.data.splits.stratified_split", "lib.data.splits.split_counts",
-                              "sklearn.model_selection.train_test_split",
-                              "sklearn.model_selection.StratifiedShuffleSplit.split"),
-    "ch04_impute_scale": ("lib.data.preprocess.nan_median", "lib.data.preprocess.MedianImputer.fit",
-                          "lib.data.preprocess.Standardizer.fit", "sklearn.impute.SimpleImputer.fit",
-                          "sklearn.preprocessing.StandardScaler.fit", "sklearn.preprocessing.StandardScaler.partial_fit"),
-    "ch04_confusion_matrix": ("lib.metrics.confusion_matrix", "sklearn.metrics.confusion_matrix"),
-    "ch04_precision_recall_f1": (
-        "lib.metrics.precision_recall_f1", "sklearn.metrics.precision_recall_fscore_support",
-        "sklearn.metrics.classification_report",
-    ),
-    "ch04_kfold": ("lib.data.splits.kfold_indices", "sklearn.model_selection.KFold.split",
-                   "sklearn.model_selection._split._BaseKFold.split"),
-    "ch04_early_stopping": ("lib.train.EarlyStopping.step",),
-}
-
-
-def _resolve(path):
-    """The object named by a dotted path such as "torch.Tensor.sigmoid"."""
-    parts = path.split(".")
-    for cut in range(len(parts), 0, -1):
-        try:
-            obj = importlib.import_module(".".join(parts[:cut]))
-        except ImportError:
-            continue
-        for attr in parts[cut:]:
-            obj = getattr(obj, attr)
-        return obj
-    raise ImportError(f"cannot resolve {path!r}")
-
+from lib import exercises
+from lib.exercises.base import Case, fresh, resolve
 
 def _matcher(paths):
     """A function frame-event -> forbidden path or None, for the given dotted paths."""
     codes, builtins, methods = {}, {}, {}
     for path in paths:
-        obj = _resolve(path)
+        obj = resolve(path)
         code = getattr(inspect.unwrap(obj), "__code__", None)  # a decorator's wrapper is shared
         if code is not None:
             codes[code] = path
@@ -119,15 +43,15 @@ def _matcher(paths):
 
 
 class Guard:
-    """Watches calls for one exercise's FORBIDDEN APIs; `with guard:` fails if the block used one.
+    """Watches calls for one exercise's forbidden APIs; `with guard.watching():` fails if the block used one.
 
-    Built before any answer code runs, it keeps its own references to the matcher and to
-    sys.setprofile/sys.getprofile, so an answer that later rebinds those names, or edits
-    FORBIDDEN, does not switch the watch off.
+    Built before any answer code runs, it keeps its own references to the matcher, the paths and
+    sys.setprofile/sys.getprofile, so an answer that later rebinds those names, or edits the
+    exercise's definition, does not switch the watch off.
     """
 
     def __init__(self, grade_id):
-        self.grade_id, self.paths = grade_id, tuple(FORBIDDEN[grade_id])
+        self.grade_id, self.paths = grade_id, tuple(exercises.get(grade_id).forbidden)
         self._match = _matcher(self.paths)
         self._setprofile, self._getprofile = sys.setprofile, sys.getprofile
 
@@ -158,8 +82,69 @@ class Guard:
 
 
 def forbidden(grade_id):
-    """Fail the exercise `grade_id` if code run inside the block calls one of its FORBIDDEN APIs."""
+    """Fail the exercise `grade_id` if code run inside the block calls one of its forbidden APIs."""
     return Guard(grade_id).watching()
+
+
+class Checker:
+    """Checks one exercise's answer functions on inputs that the test cell chooses (see `exercise`)."""
+
+    def __init__(self, grade_id, device, functions):
+        self.exercise = exercises.get(grade_id)
+        wanted = set(self.exercise.functions)
+        if set(functions) != wanted:
+            raise TypeError(f"functions: {grade_id} checks {', '.join(sorted(wanted))}; "
+                            f"got {', '.join(sorted(functions)) or 'none'}")
+        self.functions, self.device = functions, torch.device(device)
+        self.guard = Guard(grade_id)
+
+    def __call__(self, *args, note, rtol=1e-5, atol=1e-6):
+        """Call the answer on `args` (moved to the device) and fail unless it matches the reference.
+
+        note: what the inputs are, for the message (e.g. "x ~ 5 N(0, 1)").
+        """
+        __tracebackhide__ = True
+        self._check(Case(_moved(args, self.device), note, rtol, atol))
+
+    def hidden(self, generator=None):
+        """Check every case that the grader draws for this exercise, on fresh random inputs."""
+        __tracebackhide__ = True
+        if generator is None:
+            generator = torch.Generator().manual_seed(int(torch.randint(2 ** 62, ())))
+        for case in self.exercise.cases(generator):
+            self._check(Case(_moved(case.args, self.device), case.note, case.rtol, case.atol))
+
+    def _check(self, case):
+        __tracebackhide__ = True
+        ex = self.exercise
+        with self.guard.watching():
+            got = ex.run(self.functions, *fresh(case.args))
+        problem = ex.problem(got, case)
+        if problem:
+            mistake = ex.diagnose(got, case)
+            named = f"\nThis looks like a typical mistake: {mistake.what}." if mistake else ""
+            _fail(f"{ex.grade_id}, {case.note}: {problem}{named}")
+
+
+def _moved(value, device):
+    """`value` with every tensor in it (nested in tuples, lists, dicts) moved to `device`."""
+    if isinstance(value, torch.Tensor):
+        return value.to(device)
+    if type(value) in (tuple, list):
+        return type(value)(_moved(v, device) for v in value)
+    if type(value) is dict:
+        return {k: _moved(v, device) for k, v in value.items()}
+    return value
+
+
+def exercise(grade_id, device="cpu", **functions):
+    """A checker for exercise `grade_id`'s answer `functions` (by name), run on `device`.
+
+        check = testing.exercise("ch01_sigmoid", device, sigmoid=sigmoid)
+        check(torch.randn(50) * 5, note="x ~ 5 N(0, 1)")   # compared with the reference
+        check.hidden()                                      # the grader's kind of random cases
+    """
+    return Checker(grade_id, device, functions)
 
 
 def _fail(message):

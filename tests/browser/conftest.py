@@ -76,10 +76,8 @@ def screenshot(artifacts):
     return take
 
 
-@pytest.fixture(scope="session")
-def lab_root(tmp_path_factory):
-    """A copy of chapters/, plus each chapter's notebook already solved (NAME_solved.ipynb)."""
-    tmp = tmp_path_factory.mktemp("lab")
+def solved_copy(tmp):
+    """tmp/root: a copy of chapters/, plus each chapter's notebook already solved (NAME_solved.ipynb)."""
     root = tmp / "root"
     shutil.copytree(repo.ROOT / repo.CHAPTERS, root)
     for src in repo.notebooks(repo.SOLUTIONS):
@@ -87,6 +85,28 @@ def lab_root(tmp_path_factory):
         solved = nbtools.filled(student, nbformat.read(src, as_version=4))
         nbformat.write(solved, root / src.parent.name / f"{src.stem}_solved.ipynb")
     return root
+
+
+def lab_env(tmp):
+    """The environment for a JupyterLab whose settings and workspaces live under tmp (LAB_SETTINGS)."""
+    settings = tmp / "settings"
+    for rel, value in LAB_SETTINGS.items():
+        (settings / rel).parent.mkdir(parents=True, exist_ok=True)
+        (settings / rel).write_text(json.dumps(value))
+    env = repo.tool_env()
+    env.update(JUPYTERLAB_SETTINGS_DIR=str(settings), JUPYTERLAB_WORKSPACES_DIR=str(tmp / "ws"), LIB_DEVICE="cpu")
+    return env
+
+
+def lab_argv(root):
+    """`course.py open` serving `root`, with the running app exposed to the tests as window.jupyterapp."""
+    return [sys.executable, str(repo.ROOT / "course.py"), "open", f"--ServerApp.root_dir={root}",
+            "--LabApp.expose_app_in_browser=True"]
+
+
+@pytest.fixture(scope="session")
+def lab_root(tmp_path_factory):
+    return solved_copy(tmp_path_factory.mktemp("lab"))
 
 
 def release_chapters(tmp):
@@ -100,20 +120,13 @@ def release_chapters(tmp):
 
 @pytest.fixture(scope="session")
 def lab(lab_root):
-    settings = lab_root.parent / "settings"
-    for rel, value in LAB_SETTINGS.items():
-        (settings / rel).parent.mkdir(parents=True, exist_ok=True)
-        (settings / rel).write_text(json.dumps(value))
     exchange = release_chapters(lab_root.parent)
     config = lab_root.parent / "jupyter-config"
     config.mkdir()
     (config / "nbgrader_config.py").write_text(f"c = get_config()\nc.Exchange.root = {str(exchange)!r}\n")
-    env = repo.tool_env()
-    env.update(JUPYTERLAB_SETTINGS_DIR=str(settings), JUPYTERLAB_WORKSPACES_DIR=str(lab_root.parent / "ws"),
-               JUPYTER_CONFIG_DIR=str(config), LIB_DEVICE="cpu")
-    argv = [sys.executable, str(repo.ROOT / "course.py"), "open", f"--ServerApp.root_dir={lab_root}",
-            "--LabApp.expose_app_in_browser=True"]
-    with lab_server.running(argv, env=env, cwd=lab_root) as server:
+    env = lab_env(lab_root.parent)
+    env["JUPYTER_CONFIG_DIR"] = str(config)
+    with lab_server.running(lab_argv(lab_root), env=env, cwd=lab_root) as server:
         yield server
 
 

@@ -91,3 +91,16 @@ def run_cell(page, i, timeout_ms=60_000):
     page.wait_for_function(f"() => {{ const n = ({EXECUTION_COUNT})({i}); return n !== null && n !== {before or 0}; }}",
                            timeout=timeout_ms)
     page.wait_for_function(KERNEL_IDLE, timeout=timeout_ms)
+
+
+RESTART = """async () => {
+  const w = window.jupyterapp.shell.currentWidget;
+  await window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs');
+  await w.sessionContext.session.kernel.restart();
+}"""
+
+
+def restart_kernel(page, timeout_ms=90_000):
+    """Clear every output and execution count, restart the kernel, and wait until it is idle."""
+    page.evaluate(RESTART)
+    page.wait_for_function(KERNEL_IDLE, timeout=timeout_ms)

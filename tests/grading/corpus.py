@@ -210,7 +210,9 @@ def corpus(root):
                                 "def neuron_step(x, y, w, b, lr):\n    return w, b, x.sum()\n"),
         "profiler_switched_off": hostile("ch01_sigmoid", "import sys\nsys.setprofile = lambda *a: None",
                                          "def sigmoid(x):\n    return torch.sigmoid(x)\n"),
-        "forbidden_list_emptied": hostile("ch01_sigmoid", "from lib import testing\ntesting.FORBIDDEN.clear()",
+        "forbidden_list_emptied": hostile("ch01_sigmoid", (
+            "from lib import exercises\nfor e in exercises.EXERCISES.values():\n"
+            "    object.__setattr__(e, 'forbidden', ())"),
                                           "def sigmoid(x):\n    return torch.sigmoid(x)\n"),
         "forged_records": hostile("ch01_sigmoid", FORGED_RECORDS),
         "records_nesting_bomb": hostile("ch01_count_params", (

@@ -14,7 +14,7 @@ from grading import repo
 from tests.grading.conftest import solved
 from tests.grading.corpus import WRONG
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.sandbox]
 CHAPTER = "01_neurons"
 
 

@@ -12,7 +12,7 @@ import pytest
 from grading import autograde, gradebook, sandbox, submissions
 from tests.grading import corpus
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.sandbox]
 
 
 @pytest.fixture(scope="module")

@@ -6,16 +6,18 @@ import nbformat
 import pytest
 import torch
 
-from grading import compare, judge, plaindata, repo, specs
+from grading import judge, plaindata, repo
+from lib import exercises
+from lib.exercises import compare
 from tests.notebooks import nbtools
 
 
 @pytest.mark.parametrize("chapter", repo.chapter_names())
-def test_every_exercise_has_a_spec_writing_to_a_graded_cell(chapter):
+def test_every_exercise_has_a_definition_writing_to_a_graded_cell(chapter):
     nb = nbformat.read(repo.ROOT / repo.SOLUTIONS / chapter / f"{chapter}.ipynb", as_version=4)
     answers, tests = list(nbtools.answer_cells(nb)), nbtools.graded_test_ids(nb)
-    assert [e.grade_id for e in specs.for_chapter(chapter)] == answers
-    assert [e.test_id for e in specs.for_chapter(chapter)] == tests
+    assert [e.grade_id for e in exercises.for_chapter(chapter)] == answers
+    assert [e.test_id for e in exercises.for_chapter(chapter)] == tests
 
 
 @pytest.mark.parametrize("dtype", sorted(plaindata.DTYPES.values(), key=str))
@@ -112,7 +114,7 @@ def test_a_case_reported_twice_cannot_pass():
     line = json.dumps({"case": ["ch01_count_params", 0], "result": plaindata.encode(3)})
     records, _, _ = judge.parse_records(f"{line}\n{line}\nnot json\n[1]\n".encode())
     assert records == {("ch01_count_params", 0): None}
-    job = judge.Job(b"", {"ch01_count_params": [specs.Case(([2, 1],), "one neuron")]})
+    job = judge.Job(b"", {"ch01_count_params": [exercises.Case(([2, 1],), "one neuron")]})
     verdict = judge.verdicts(job, f"{line}\n{line}\n".encode())["ch01_count_params"]
     assert not verdict.passed and "more than one result" in verdict.message
     single = json.dumps({"case": ["ch01_count_params", 0], "result": plaindata.encode(3)})
@@ -122,7 +124,7 @@ def test_a_case_reported_twice_cannot_pass():
 @pytest.mark.parametrize("grade_id", ["ch02_topological_order", "ch04_stratified_split"])
 @pytest.mark.parametrize("claim", [None, 3, "x", [1, "a"], (torch.zeros(2),), [[None]]])
 def test_property_checks_reject_any_claimed_structure_without_crashing(grade_id, claim, gen):
-    case = specs.EXERCISES[grade_id].cases(gen)[0]
+    case = exercises.get(grade_id).cases(gen)[0]
     job = judge.Job(b"", {grade_id: [case]})
     record = json.dumps({"case": [grade_id, 0], "result": plaindata.encode(claim)})
     verdict = judge.verdicts(job, record.encode())[grade_id]

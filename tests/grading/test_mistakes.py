@@ -1,25 +1,26 @@
-"""The judge's specs are as strict as the notebooks' tests: through the sandboxed grader, the
-solutions score full marks, untouched notebooks zero, and every typical mistake in
-tests/notebooks/mistakes.py zero on its exercise and nothing lost elsewhere."""
+"""The judge is as strict as the notebooks' tests: through the sandboxed grader, the solutions
+score full marks, untouched notebooks zero, and every typical mistake of every exercise's
+definition (lib/exercises) zero on its exercise and nothing lost elsewhere."""
 import pytest
 
 from grading import autograde, repo, sandbox
 from tests.grading.conftest import notebooks, released_course, solved, submit
-from tests.notebooks.mistakes import MISTAKES
+from lib import exercises
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.sandbox]
 
 
 @pytest.mark.parametrize("chapter", repo.chapter_names())
 def test_specs_reject_every_typical_mistake(chapter, tmp_path):
     course = released_course(tmp_path, [chapter])
     release, _ = notebooks(chapter)
-    ids = [e.grade_id for e in autograde.specs.for_chapter(chapter)]
+    mistakes = {e.grade_id: e.mistakes for e in exercises.for_chapter(chapter)}
+    ids = list(mistakes)
     expected = {"solved": set(ids), "untouched": set()}
     submit(course, chapter, "solved", solved(chapter))
     submit(course, chapter, "untouched", release)
-    for k in range(max(len(MISTAKES[g]) for g in ids)):
-        answers = {g: MISTAKES[g][k][1] for g in ids if len(MISTAKES[g]) > k}
+    for k in range(max(map(len, mistakes.values()))):
+        answers = {g: mistakes[g][k].source for g in ids if len(mistakes[g]) > k}
         submit(course, chapter, f"mistake_{k}", solved(chapter, answers))
         expected[f"mistake_{k}"] = set(ids) - set(answers)
     results = autograde.grade_all(course, chapter, workers=2, limits=sandbox.Limits(wall_s=90), progress=False)

@@ -14,7 +14,7 @@ from grading import autograde, gradebook, sandbox
 from tests.grading.conftest import released_course, solved, submit
 from tests.grading.corpus import WRONG
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.sandbox]
 CHAPTER = "01_neurons"
 
 

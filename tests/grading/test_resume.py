@@ -10,7 +10,7 @@ import pytest
 from grading import autograde, gradebook, repo
 from tests.grading.conftest import released_course, solved, submit
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.sandbox]
 CHAPTER = "01_neurons"
 
 

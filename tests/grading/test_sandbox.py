@@ -47,6 +47,7 @@ FORKS_FIVE = ("import os\nfor _ in range(5):\n    pid = os.fork()\n    if pid ==
               "    os.waitpid(pid, 0)")
 
 
+@pytest.mark.sandbox
 def test_a_fork_bomb_does_not_starve_the_next_sandbox():
     """While one sandbox holds all the processes it may have, another one starts and forks.
 
@@ -63,6 +64,7 @@ def test_a_fork_bomb_does_not_starve_the_next_sandbox():
     assert _records(neighbour) == [{"done": True}]
 
 
+@pytest.mark.sandbox
 def test_the_process_limit_holds_inside_the_sandbox():
     outcome = sandbox.run(_job("import os, time\npids = []\nfor _ in range(40):\n    pids.append(os.fork())\n"
                                "    if pids[-1] == 0:\n        time.sleep(5)\n        os._exit(0)"),
@@ -72,12 +74,14 @@ def test_the_process_limit_holds_inside_the_sandbox():
     assert "BlockingIOError" in errors[0]["error"] or "Resource temporarily unavailable" in errors[0]["error"]
 
 
+@pytest.mark.sandbox
 def test_limits_too_small_to_start_python_are_refused_with_a_reason():
     with pytest.raises(sandbox.SandboxUnavailable, match="exit code"):
         sandbox.check(sandbox.Limits(memory_mb=64))
 
 
 @pytest.mark.slow
+@pytest.mark.sandbox
 def test_a_sandbox_that_cannot_start_stops_the_batch_before_any_grade(tmp_path, monkeypatch):
     course = released_course(tmp_path, ["01_neurons"])
     submit(course, "01_neurons", "s1", solved("01_neurons"))

@@ -2,8 +2,8 @@
 
 - the solutions, typed into the student notebook, score full marks;
 - the untouched student notebook scores zero on every autograded cell;
-- every typical mistake in tests/notebooks/mistakes.py scores zero on its exercise, and
-  does not cost points on the other exercises.
+- every typical mistake in the exercises' definitions (lib/exercises) scores zero on its
+  exercise, and does not cost points on the other exercises.
 Mistake k of every exercise goes into submission "mistake_k", so a handful of autograde
 runs covers the whole list.
 """
@@ -13,7 +13,7 @@ from nbgrader.api import Gradebook
 
 from grading import repo
 from tests.notebooks import nbtools
-from tests.notebooks.mistakes import MISTAKES
+from lib import exercises
 
 pytestmark = pytest.mark.slow
 
@@ -25,20 +25,12 @@ def submissions(student_nb, solution_nb):
         "solved": (nbtools.filled(student_nb, solution_nb), dict.fromkeys(test_ids, 1.0)),
         "untouched": (student_nb, dict.fromkeys(test_ids, 0.0)),
     }
-    exercises = nbtools.answer_cells(solution_nb)
-    for k in range(max(len(v) for v in MISTAKES.values())):
-        answers = {gid: MISTAKES[gid][k][1] for gid in exercises if len(MISTAKES.get(gid, [])) > k}
-        expected = {f"{gid}_test": 0.0 if gid in answers else 1.0 for gid in exercises}
+    mistakes = {gid: exercises.get(gid).mistakes for gid in nbtools.answer_cells(solution_nb)}
+    for k in range(max(map(len, mistakes.values()))):
+        answers = {gid: m[k].source for gid, m in mistakes.items() if len(m) > k}
+        expected = {f"{gid}_test": 0.0 if gid in answers else 1.0 for gid in mistakes}
         subs[f"mistake_{k}"] = (nbtools.filled(student_nb, solution_nb, answers), expected)
     return subs
-
-
-@pytest.mark.parametrize("chapter", repo.chapter_names())
-def test_every_exercise_has_typical_mistakes(chapter):
-    for path in repo.notebooks(repo.SOLUTIONS, chapters=[chapter]):
-        nb = nbformat.read(path, as_version=4)
-        missing = [gid for gid in nbtools.answer_cells(nb) if not MISTAKES.get(gid)]
-        assert not missing, f"{path.name}: no typical mistakes listed for {missing}"
 
 
 @pytest.mark.parametrize("chapter", repo.chapter_names())

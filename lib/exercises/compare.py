@@ -1,9 +1,10 @@
-"""The judge's comparison of an answer's decoded result with the reference result.
+"""The comparison of an answer's result with the reference result, for test cells and the judge.
 
-Runs in the trusted process on values rebuilt by `plaindata.decode`, so every value here is an
-exact built-in type or an exact torch.Tensor. Types, containers, dtypes and shapes must match
+In the judge it runs on values rebuilt by grading's `plaindata.decode`, so every value is an exact
+built-in type or an exact torch.Tensor. Types, containers, dtypes, shapes and devices must match
 exactly; NaN is accepted only where the reference itself has NaN.
 """
+
 import math
 
 import torch
@@ -14,8 +15,12 @@ def mismatch(got, expected, rtol, atol, where="result"):
     if isinstance(expected, torch.Tensor):
         return _tensor_mismatch(got, expected, rtol, atol, where)
     if type(expected) is int:
-        if isinstance(got, torch.Tensor) and got.dim() == 0 and not got.is_floating_point() \
-                and got.dtype != torch.bool:
+        if (
+            isinstance(got, torch.Tensor)
+            and got.dim() == 0
+            and not got.is_floating_point()
+            and got.dtype != torch.bool
+        ):
             got = int(got)
         if type(got) is not int:
             return f"{where}: expected an int, got {_kind(got)}"
@@ -44,9 +49,17 @@ def mismatch(got, expected, rtol, atol, where="result"):
             if problem:
                 return problem
         return None
-    if type(got) is not type(expected) or got != expected:
-        return f"{where}: expected {expected!r}, got {_kind(got)}"
-    return None
+    if type(got) is type(expected) and _equal(got, expected):
+        return None
+    return f"{where}: expected {expected!r}, got {_kind(got)}"
+
+
+def _equal(a, b):
+    """a == b as one bool; False where == gives no single truth value (arrays)."""
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError, RuntimeError):
+        return False
 
 
 def _kind(value):
@@ -72,6 +85,9 @@ def _tensor_mismatch(got, expected, rtol, atol, where):
         return f"{where}: expected shape {tuple(expected.shape)}, got {tuple(got.shape)}"
     if got.dtype != expected.dtype:
         return f"{where}: expected dtype {expected.dtype}, got {got.dtype}"
+    if got.device != expected.device:
+        return f"{where}: expected a tensor on {expected.device}, got one on {got.device}"
+    got = got.detach()
     if expected.is_floating_point():
         both_nan = torch.isnan(expected) & torch.isnan(got)
         bad = ~(torch.isclose(got, expected, rtol=rtol, atol=atol) | both_nan)
@@ -81,5 +97,7 @@ def _tensor_mismatch(got, expected, rtol, atol, where):
         return None
     i = tuple(int(k) for k in torch.nonzero(bad)[0])
     at = f" at index {i}" if i else ""
-    return (f"{where}: wrong values in {int(bad.sum())} of {got.numel()} entries; first{at}: "
-            f"expected {expected[i].item():.9g}, got {got[i].item():.9g}")
+    return (
+        f"{where}: wrong values in {int(bad.sum())} of {got.numel()} entries; first{at}: "
+        f"expected {expected[i].item():.9g}, got {got[i].item():.9g}"
+    )

@@ -1,0 +1,157 @@
+"""Every exercise's one definition (lib/exercises) is complete, and its parts agree with each other.
+
+The notebooks' test cells, the sandboxed judge and the round-trip tests all read these
+definitions; here each is checked on its own, in seconds, without running a notebook.
+"""
+import ast
+import json
+
+import pytest
+import torch
+
+from grading import repo
+from lib import exercises, testing
+from lib.exercises.base import Case, Exercise, Mistake, fresh, resolve
+
+IDS = list(exercises.EXERCISES)
+
+
+def notebook_answer_ids(chapter):
+    nb = json.loads((repo.ROOT / repo.SOLUTIONS / chapter / f"{chapter}.ipynb").read_text())
+    return [c["metadata"]["nbgrader"]["grade_id"] for c in nb["cells"]
+            if c["metadata"].get("nbgrader", {}).get("solution")]
+
+
+@pytest.mark.parametrize("chapter", repo.chapter_names())
+def test_every_answer_cell_has_a_definition_in_notebook_order(chapter):
+    assert [e.grade_id for e in exercises.for_chapter(chapter)] == notebook_answer_ids(chapter)
+
+
+def missing_parts(e):
+    """The parts of Exercise `e` that are absent or empty."""
+    gen = torch.Generator().manual_seed(0)
+    cases = e.cases(gen) if callable(e.cases) else None
+    checks = {
+        "functions": bool(e.functions) and all(isinstance(f, str) and f.isidentifier() for f in e.functions),
+        "cases": bool(cases) and all(isinstance(c, Case) and c.note for c in cases),
+        "run": callable(e.run),
+        "expected or check": callable(e.expected) != callable(e.check),
+        "forbidden": bool(e.forbidden),
+        "mistakes": bool(e.mistakes) and all(isinstance(m, Mistake) and m.what and m.source for m in e.mistakes),
+    }
+    return [part for part, ok in checks.items() if not ok]
+
+
+@pytest.mark.parametrize("grade_id", IDS)
+def test_definition_has_every_part(grade_id):
+    assert not missing_parts(exercises.get(grade_id))
+
+
+@pytest.mark.parametrize("part", ["forbidden", "mistakes"])
+def test_a_definition_lacking_a_part_is_noticed(part):
+    complete = exercises.get("ch01_sigmoid")
+    fields = {f: getattr(complete, f) for f in complete.__dataclass_fields__}
+    fields[part] = ()
+    assert missing_parts(Exercise(**fields)) == [part]
+    with pytest.raises(ValueError, match="exactly one of expected and check"):
+        Exercise(**{**fields, "check": lambda got, *args: None})
+
+
+@pytest.mark.parametrize("grade_id", IDS)
+def test_forbidden_paths_resolve(grade_id):
+    for path in exercises.get(grade_id).forbidden:
+        assert resolve(path) is not None, path
+
+
+@pytest.mark.parametrize("grade_id", IDS)
+def test_each_mistake_defines_the_answer_functions_and_uses_only_its_context(grade_id):
+    e = exercises.get(grade_id)
+    for mistake in e.mistakes:
+        tree = ast.parse(mistake.source)
+        defined = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+        assert set(e.functions) <= defined, f"{mistake.what}: defines {sorted(defined)}"
+        fns = e.mistake_functions(mistake)
+        assert all(callable(f) for f in fns.values())
+
+
+def reproducible_failure(e, mistake, cases):
+    """(case, result) of the first case that `mistake` gets wrong by value, when it gives the same
+    result twice; None when it passes, raises, or depends on global random state."""
+    for case in cases:
+        try:
+            first = e.run(e.mistake_functions(mistake), *fresh(case.args))
+            again = e.run(e.mistake_functions(mistake), *fresh(case.args))
+        except Exception:  # noqa: BLE001 (the test cell reports the exception itself)
+            return None
+        if e.problem(first, case) is None:
+            continue
+        if exercises.base.mismatch(first, again, 0, 0) is not None:
+            return None
+        return case, first
+    return None
+
+
+@pytest.mark.parametrize("grade_id", IDS)
+def test_every_reproducible_wrong_result_is_named_as_a_typical_mistake(grade_id):
+    e = exercises.get(grade_id)
+    cases = e.cases(torch.Generator().manual_seed(7))
+    for mistake in e.mistakes:
+        failure = reproducible_failure(e, mistake, cases)
+        if failure is None:
+            continue
+        named = e.diagnose(failure[1], failure[0])
+        assert named is not None, f"{mistake.what}: wrong on {failure[0].note} but not named"
+        theirs = e.run(e.mistake_functions(named), *fresh(failure[0].args))
+        assert exercises.base.mismatch(failure[1], theirs, failure[0].rtol, failure[0].atol) is None
+
+
+@pytest.mark.parametrize("grade_id", IDS)
+def test_every_mistake_fails_its_exercise(grade_id):
+    """Each typical mistake calls a forbidden API, raises, or gives a wrong result on some case."""
+    e = exercises.get(grade_id)
+    cases = e.cases(torch.Generator().manual_seed(11))
+    guard = testing.Guard(grade_id)
+    for mistake in e.mistakes:
+        fns = e.mistake_functions(mistake)
+        with pytest.raises((AssertionError, Exception)) as caught:
+            for case in cases:
+                with guard.watching():
+                    got = e.run(fns, *fresh(case.args))
+                problem = e.problem(got, case)
+                assert problem is None, problem
+        assert caught.value is not None, mistake.what
+
+
+def test_the_checker_names_the_mistake_in_its_message():
+    check = testing.exercise("ch01_sigmoid", "cpu", sigmoid=lambda x: 1 / (1 + torch.exp(x)))
+    with pytest.raises(AssertionError, match=r"(?s)ch01_sigmoid, x = 1: .*\nThis looks like a typical mistake: sign flipped"):
+        check(torch.ones(3), note="x = 1")
+
+
+def test_the_checker_passes_a_right_answer_on_visible_and_hidden_cases():
+    check = testing.exercise("ch01_count_params", "cpu", count_params=lambda s: sum(a * b + b for a, b in zip(s, s[1:])))
+    check([2, 1], note="one neuron")
+    check.hidden(torch.Generator().manual_seed(3))
+
+
+def test_the_checker_refuses_missing_or_extra_functions():
+    with pytest.raises(TypeError, match="functions: ch01_activation_grads checks relu_grad, sigmoid_grad, tanh_grad"):
+        testing.exercise("ch01_activation_grads", "cpu", sigmoid_grad=torch.sigmoid)
+    with pytest.raises(KeyError, match="grade_id: no exercise 'ch01_nope'"):
+        testing.exercise("ch01_nope", "cpu")
+
+
+def test_the_checker_enforces_the_forbidden_apis():
+    check = testing.exercise("ch01_sigmoid", "cpu", sigmoid=torch.sigmoid)
+    with pytest.raises(AssertionError, match="your answer calls torch.sigmoid"):
+        check(torch.ones(3), note="x = 1")
+
+
+def test_the_checker_gives_each_callfresh_inputs():
+    """An answer that edits its input in place cannot change the reference it is compared with."""
+    def in_place(x):
+        return x.neg_().exp_().add_(1).reciprocal_()
+
+    check = testing.exercise("ch01_sigmoid", "cpu", sigmoid=in_place)
+    x = torch.randn(5)
+    check(x, note="x")
