@@ -38,6 +38,8 @@ def xdist_group(item):
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     for item in items:
+        if Path(str(item.path)).suffix == ".ipynb":
+            item.add_marker(pytest.mark.slow)  # nbval executes the notebook
         group = xdist_group(item)
         if group:
             item.add_marker(pytest.mark.xdist_group(group))

@@ -9,8 +9,9 @@ uses no CPU: the client waits for a reply that the kernel never sends, which is 
 ipykernel 7 freeze looks (the kernel sits idle, no cell is running). A cell that is merely slow
 keeps the kernel busy and is reported as slow instead. Every run starts a fresh kernel, as a
 new student's would. The solutions' notebooks run with nbclient; in the browser, each chapter's
-student notebook with the solutions typed in runs with Run All, in one JupyterLab, kernel
-restarted between runs. The last line reads 'N passed, N failed' (runs without and with a stall).
+student notebook with the solutions typed in runs with Run All, in one JupyterLab, reopened
+with a new kernel for each run; a kernel that never gets idle after starting, and a Run All in
+which no cell finishes for --stall-after seconds (even if it goes on later), count as stalls. The last line reads 'N passed, N failed' (runs without and with a stall).
 """
 import argparse
 import shutil
@@ -26,6 +27,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import course  # noqa: E402
 from grading import repo  # noqa: E402
 
 
@@ -64,28 +66,45 @@ def nbclient_run(path, stall_after):
 
 def browser_runs(chapters, runs, stall_after, report):
     """Run All `runs` times per chapter in one JupyterLab; calls report(chapter, outcome, s, cell)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
     from tests import lab_server
     from tests.browser import jlab
-    from tests.browser.conftest import CHROMIUM_FLAGS, chromium_path, lab_argv, lab_env, solved_copy
+    from tests.browser.conftest import CHROMIUM_FLAGS, chromium_path, lab_env, solved_copy
 
     chromium = chromium_path()
     if chromium is None:
         sys.exit("no Chromium: apt-get install chromium, or set COURSE_CHROMIUM")
     with tempfile.TemporaryDirectory() as tmp:
         root = solved_copy(Path(tmp))
-        with lab_server.running(lab_argv(root), env=lab_env(Path(tmp)), cwd=root) as lab, sync_playwright() as p:
+        # `course.py open`'s command, with this interpreter's environment (so that another venv's
+        # kernel can be measured against the course's)
+        argv = course.command(Path(sys.executable), "open",
+                              [f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True"])
+        with lab_server.running(argv, env=lab_env(Path(tmp)), cwd=root) as lab, sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS, headless=True)
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             for chapter in chapters:
-                jlab.open_notebook(page, lab, f"{chapter}/{chapter}_solved.ipynb")
+                rel = f"{chapter}/{chapter}_solved.ipynb"
+                jlab.open_notebook(page, lab, rel)
                 for _ in range(runs):
-                    jlab.restart_kernel(page)
                     start = time.monotonic()
-                    never_ran = jlab.run_all(page, timeout_s=stall_after * 10)
-                    outcome = "stall" if never_ran else "ok"
-                    report(chapter, outcome, time.monotonic() - start, never_ran[0] if never_ran else None)
+                    try:
+                        jlab.reopen_with_fresh_kernel(page, lab, rel, timeout_ms=stall_after * 1000)
+                    except PlaywrightTimeout:
+                        report(chapter, "stall", time.monotonic() - start, "start (the new kernel never got idle)")
+                        continue
+                    pauses = []
+                    never_ran = jlab.run_all(page, timeout_s=stall_after * 10, pauses=pauses)
+                    longest, executed = max(pauses, default=(0.0, 0))
+                    if never_ran:
+                        report(chapter, "stall", time.monotonic() - start, never_ran[0])
+                    elif longest >= stall_after:
+                        report(chapter, "stall", time.monotonic() - start,
+                               f"{executed} cells run: none finished for {longest:.0f} s, then it went on")
+                    else:
+                        report(chapter, "ok", time.monotonic() - start, None)
             browser.close()
 
 

@@ -5,7 +5,7 @@ inputs a test cell passes it, compares the result with the exercise's reference 
 in lib.exercises), and fails with what was expected, what came back and, when the answer behaves
 like one of the exercise's typical mistakes, which one. `forbidden(grade_id)` watches every call
 made inside it (sys.setprofile) and fails if the answer used an API it is meant to write itself
-(the definition's `forbidden`). `check_close` and `check_int` compare one value.
+(the definition's `forbidden`); the checker and the sandboxed grader both use it.
 """
 import contextlib
 import inspect
@@ -150,41 +150,3 @@ def exercise(grade_id, device="cpu", **functions):
 def _fail(message):
     """Raise the AssertionError a student sees; the checks calling this hide their own frames."""
     raise AssertionError(message)
-
-
-def check_close(got, expected, name, rtol=1e-5, atol=1e-6):
-    """Assert that tensor `got` matches tensor `expected` in type, shape, dtype, device and values.
-
-    got: what the student's function returned; expected: (*) the reference tensor;
-    name: how to call `got` in the message (e.g. "sigmoid(x)").
-    """
-    __tracebackhide__ = True  # IPython and pytest skip this frame and show the message
-    if not isinstance(got, torch.Tensor):
-        _fail(f"{name}: expected a torch.Tensor, got {type(got).__name__}")
-    got = got.detach()
-    if tuple(got.shape) != tuple(expected.shape):
-        _fail(f"{name}: expected shape {tuple(expected.shape)}, got {tuple(got.shape)}")
-    if got.dtype != expected.dtype:
-        _fail(f"{name}: expected dtype {expected.dtype}, got {got.dtype}")
-    if got.device != expected.device:
-        _fail(f"{name}: expected a tensor on {expected.device}, got one on {got.device}")
-    bad = ~torch.isclose(got, expected, rtol=rtol, atol=atol)
-    if bad.any():
-        i = tuple(int(k) for k in torch.nonzero(bad)[0])
-        where = f" at index {i}" if i else ""
-        n_bad, n = int(bad.sum()), got.numel()
-        _fail(
-            f"{name}: wrong values in {n_bad} of {n} entries; first{where}: "
-            f"expected {expected[i].item():.6g}, got {got[i].item():.6g}"
-        )
-
-
-def check_int(got, expected, name):
-    """Assert that `got` is a Python int (or 0-D integer tensor) equal to the int `expected`."""
-    __tracebackhide__ = True
-    if isinstance(got, torch.Tensor) and got.dim() == 0 and not got.is_floating_point():
-        got = int(got)
-    if isinstance(got, bool) or not isinstance(got, int):
-        _fail(f"{name}: expected an int, got {type(got).__name__} {got!r}")
-    if got != expected:
-        _fail(f"{name}: expected {expected}, got {got}")

@@ -1,4 +1,4 @@
-"""Chapter 01 (neurons): the definitions of its exercises: the same oracles as the notebook's tests, fresh inputs."""
+"""Chapter 01 (neurons): the definitions of its exercises; oracles are torch.nn, torch.autograd and torch."""
 
 import torch
 

@@ -544,7 +544,7 @@ def numerical_gradient(f, x, eps=1e-6):
 """,
         ),
         Mistake(
-            "perturbs x in place and never puts it back",
+            "x changed in place: not put back, or put back by arithmetic (x + eps - eps is not always x)",
             """
 def numerical_gradient(f, x, eps=1e-6):
     grad = torch.zeros(x.shape, dtype=x.dtype, device=x.device)

@@ -1,4 +1,5 @@
 """The display half every widget shares: controls, a one-line read-out and a live figure."""
+import io
 
 
 def live_view(controls, readout, figure, css_class):
@@ -8,6 +9,12 @@ def live_view(controls, readout, figure, css_class):
     readout(**values) -> str, printed under the controls in a <pre> with class `css_class`
     (browser tests find it by that class); figure(**values) -> matplotlib Figure.
     Returns the ipywidgets VBox that was displayed.
+
+    The figure is a PNG in an ipywidgets.Image, not a display() inside an ipywidgets.Output: a
+    headless executor (nbclient, so nbgrader's validate and autograde) answers an Output widget's
+    outputs by sending its state back on the shell socket while it polls that socket for the
+    cell's reply, and now and then misses the reply and waits for ever with the kernel idle
+    (bench/stress_kernels.py counted it; bench/RESULTS.md).
     """
     import ipywidgets as widgets
     import matplotlib.pyplot as plt
@@ -15,22 +22,22 @@ def live_view(controls, readout, figure, css_class):
 
     text = widgets.HTML()
     text.add_class(css_class)
-    out = widgets.Output()
+    image = widgets.Image(format="png")
 
     def redraw(_=None):
         values = {name: c.value for name, c in controls.items()}
         text.value = f"<pre>{readout(**values)}</pre>"
-        with out:
-            out.clear_output(wait=True)
-            fig = figure(**values)
-            display(fig)
-            plt.close(fig)
+        fig = figure(**values)
+        png = io.BytesIO()
+        fig.savefig(png, format="png", bbox_inches="tight")
+        plt.close(fig)
+        image.value = png.getvalue()
 
     for c in controls.values():
         c.observe(redraw, names="value")
     redraw()
     row = widgets.HBox(list(controls.values()), layout=widgets.Layout(flex_flow="row wrap"))
-    box = widgets.VBox([row, text, out])
+    box = widgets.VBox([row, text, image])
     display(box)
     return box
 

@@ -35,18 +35,21 @@ def open_notebook(page, lab, rel_path, timeout_ms=90_000):
     page.wait_for_function(KERNEL_IDLE, timeout=timeout_ms)
 
 
-def run_all(page, timeout_s=180, settle_s=3.0):
+def run_all(page, timeout_s=180, settle_s=3.0, pauses=None):
     """Run -> Run All Cells, and return once the run has ended: done, or stopped at an error.
 
     JupyterLab's command resolves early and leaves aborted cells marked running, so the end
     is when the kernel is idle and the number of executed cells has not changed for settle_s.
     Returns the indices of code cells that never ran (empty when Run All got to the end).
+    pauses: a list that gets (seconds, cells executed so far) for each wait between two changes.
     """
     page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
     deadline, last, since = time.monotonic() + timeout_s, None, time.monotonic()
     while time.monotonic() < deadline:
         state = page.evaluate(PROGRESS)
         if state != last:
+            if pauses is not None and last is not None:
+                pauses.append((time.monotonic() - since, last[1]))
             last, since = state, time.monotonic()
         elif state[0] == "idle" and time.monotonic() - since >= settle_s:
             return [i for i, c in enumerate(cells(page))
@@ -93,14 +96,13 @@ def run_cell(page, i, timeout_ms=60_000):
     page.wait_for_function(KERNEL_IDLE, timeout=timeout_ms)
 
 
-RESTART = """async () => {
-  const w = window.jupyterapp.shell.currentWidget;
-  await window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs');
-  await w.sessionContext.session.kernel.restart();
-}"""
+SHUT_DOWN = "async () => { await window.jupyterapp.serviceManager.sessions.shutdownAll(); }"
+CLEAR = "() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')"
 
 
-def restart_kernel(page, timeout_ms=90_000):
-    """Clear every output and execution count, restart the kernel, and wait until it is idle."""
-    page.evaluate(RESTART)
-    page.wait_for_function(KERNEL_IDLE, timeout=timeout_ms)
+def reopen_with_fresh_kernel(page, lab, rel_path, timeout_ms=90_000):
+    """Shut every kernel down, open `rel_path` again (a new kernel), wait until it is idle, and
+    clear every output and execution count (an autosave may have stored the last run's)."""
+    page.evaluate(SHUT_DOWN)
+    open_notebook(page, lab, rel_path, timeout_ms)
+    page.evaluate(CLEAR)

@@ -114,14 +114,14 @@ def widget_state(page, readout_class):
     """(read-out text, plot image src) of the widget whose read-out has class `readout_class`."""
     readout = page.locator(f".{readout_class}")
     readout.scroll_into_view_if_needed()
-    return readout.inner_text(), page.locator(f".{readout_class} ~ .widget-output img").first.get_attribute("src")
+    return readout.inner_text(), page.locator(f".{readout_class} ~ img.widget-image").first.get_attribute("src")
 
 
 def wait_for_redraw(page, readout_class, before):
     """Wait until both the read-out and the plot differ from `before` (a widget_state)."""
     text, img = before
     page.wait_for_function("([c, t]) => document.querySelector('.' + c).innerText !== t", arg=[readout_class, text])
-    page.wait_for_function("([c, s]) => { const i = document.querySelector('.' + c + ' ~ .widget-output img');"
+    page.wait_for_function("([c, s]) => { const i = document.querySelector('.' + c + ' ~ img.widget-image');"
                            " return i && i.getAttribute('src') !== s; }", arg=[readout_class, img])
 
 
