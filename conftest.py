@@ -4,12 +4,13 @@ Stored notebook outputs are made on the CPU, so notebooks executed by the tests 
 student runs) use the CPU unless LIB_DEVICE says otherwise; lib tests pick their devices
 themselves (tests/conftest.py).
 
-`course.py test` runs pytest-xdist with one worker per core and `--dist loadgroup`: tests are
-handed out one by one, except those that must share a worker, which get an xdist_group here:
-the cells of one notebook under nbval (they share a kernel), the browser tests (one JupyterLab),
-the grading tests that run sandboxes (the sandbox uids 60000 + slot are per machine, and the
+`course.py test` runs pytest-xdist with one worker per core and `--dist loadgroup`, scheduled by
+`work_unit` below: tests are handed out one by one, except those that must share a worker: the
+cells of one notebook under nbval (they share a kernel), the browser tests (one JupyterLab), the
+grading tests that run sandboxes (the sandbox uids 60000 + slot are per machine, and the
 corpus's fork bomb must not share them with another batch), and the tests of a module that
-shares a module-scoped fixture (computed once, not once per worker).
+shares a module-scoped fixture (computed once, not once per worker). xdist's own loadgroup reads
+xdist_group marks by rewriting node ids, which pytest 9 no longer allows, hence the scheduler here.
 """
 import os
 from pathlib import Path
@@ -18,28 +19,55 @@ import pytest
 
 os.environ.setdefault("LIB_DEVICE", "cpu")
 
+SANDBOX_MODULES = {f"tests/grading/{name}.py" for name in (
+    "test_class_cycle", "test_corpus", "test_mistakes", "test_postgres", "test_resume", "test_sandbox")}
+MODULE_FIXTURE_MODULES = {"tests/setup/test_open_command.py", "tests/lib/test_widget_learning_curves.py"}
 
-def xdist_group(item):
-    """The name of the group `item` must run in, or None when any worker may take it alone."""
-    path = Path(str(item.path))
-    if path.suffix == ".ipynb":
-        return f"nbval:{path.parent.name}"
-    if "browser" in path.parts:
+
+def work_unit(nodeid):
+    """The group of tests that one worker runs together, named by the test's node id."""
+    path = nodeid.split("::", 1)[0]
+    if path.endswith(".ipynb"):
+        return path
+    if path.startswith("tests/browser/"):
         return "browser"
-    if item.get_closest_marker("sandbox"):
+    if path in SANDBOX_MODULES:
         return "sandbox"
+    if path in MODULE_FIXTURE_MODULES:
+        return path
+    return nodeid
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class WorkUnitScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            return work_unit(nodeid)
+
+    return WorkUnitScheduling(config, log)
+
+
+def _unlisted(item, rel):
+    """Why `item` would run on the wrong worker: a sandbox or module-fixture test whose module
+    is not grouped above; None when it is where it must be."""
+    if item.get_closest_marker("sandbox") and rel not in SANDBOX_MODULES:
+        return f"{item.nodeid} runs the sandbox: add {rel} to SANDBOX_MODULES in conftest.py"
     fixtures = getattr(item, "_fixtureinfo", None)
     scopes = {d[-1].scope for d in fixtures.name2fixturedefs.values()} if fixtures else set()
-    if "module" in scopes:
-        return f"module:{path.name}"
+    if "module" in scopes and work_unit(item.nodeid) == item.nodeid:
+        return f"{item.nodeid} shares a module-scoped fixture: add {rel} to MODULE_FIXTURE_MODULES"
     return None
 
 
-@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if Path(str(item.path)).suffix == ".ipynb":
+        rel = Path(str(item.path)).relative_to(config.rootpath).as_posix()
+        if rel.endswith(".ipynb"):
             item.add_marker(pytest.mark.slow)  # nbval executes the notebook
-        group = xdist_group(item)
-        if group:
-            item.add_marker(pytest.mark.xdist_group(group))
+        problem = _unlisted(item, rel)
+        if problem:
+            raise pytest.UsageError(problem)

@@ -5,16 +5,16 @@
     python bench/stress_kernels.py --browser --runs 10 # Run All in JupyterLab, headless Chromium
 
 A stall is a run in which no cell finishes for --stall-after seconds while the kernel process
-uses no CPU: the client waits for a reply that the kernel never sends, which is how the
-ipykernel 7 freeze looks (the kernel sits idle, no cell is running). A cell that is merely slow
-keeps the kernel busy and is reported as slow instead. Every run starts a fresh kernel, as a
+uses no CPU: the client waits for a reply it never reads, or the kernel for a request it never
+reads; the kernel sits idle and no cell is running. A cell that is merely slow keeps the kernel
+busy and is reported as slow instead. Every run starts a fresh kernel, as a
 new student's would. The solutions' notebooks run with nbclient; in the browser, each chapter's
 student notebook with the solutions typed in runs with Run All, in one JupyterLab, reopened
 with a new kernel for each run; a kernel that never gets idle after starting, and a Run All in
 which no cell finishes for --stall-after seconds (even if it goes on later), count as stalls. The last line reads 'N passed, N failed' (runs without and with a stall).
 """
 import argparse
-import shutil
+import json
 import statistics
 import sys
 import tempfile
@@ -35,11 +35,25 @@ def kernel_is_idle(pid, window_s=2.0):
     """True when the kernel process (pid) used no CPU time during window_s seconds."""
     try:
         proc = psutil.Process(pid)
-        before = sum(proc.cpu_times()[:2])
-        time.sleep(window_s)
-        return sum(proc.cpu_times()[:2]) - before < 0.01
     except psutil.NoSuchProcess:
         return False
+    before = cpu_seconds(proc)
+    time.sleep(window_s)
+    return cpu_seconds(proc) - before < 0.01
+
+
+def cpu_seconds(proc):
+    """User + system CPU seconds of a psutil process so far (0 once it is gone)."""
+    try:
+        return sum(proc.cpu_times()[:2])
+    except psutil.NoSuchProcess:
+        return 0.0
+
+
+def kernel_process(lab):
+    """The psutil process of the one kernel that the JupyterLab server `lab` runs."""
+    (kernel,) = json.loads(lab.get("/api/kernels")[1])
+    return next(p for p in psutil.process_iter(["cmdline"]) if f"kernel-{kernel['id']}" in " ".join(p.info["cmdline"] or ()))
 
 
 def nbclient_run(path, stall_after):
@@ -95,14 +109,16 @@ def browser_runs(chapters, runs, stall_after, report):
                     except PlaywrightTimeout:
                         report(chapter, "stall", time.monotonic() - start, "start (the new kernel never got idle)")
                         continue
-                    pauses = []
-                    never_ran = jlab.run_all(page, timeout_s=stall_after * 10, pauses=pauses)
-                    longest, executed = max(pauses, default=(0.0, 0))
+                    pauses, kernel = [], kernel_process(lab)
+                    never_ran = jlab.run_all(page, timeout_s=stall_after * 10, pauses=pauses,
+                                             meter=lambda: cpu_seconds(kernel))
+                    idle = [(s, n) for s, n, cpu in pauses if s >= stall_after and cpu < 0.5]
                     if never_ran:
                         report(chapter, "stall", time.monotonic() - start, never_ran[0])
-                    elif longest >= stall_after:
+                    elif idle:
                         report(chapter, "stall", time.monotonic() - start,
-                               f"{executed} cells run: none finished for {longest:.0f} s, then it went on")
+                               f"{idle[0][1]} cells run: idle kernel, none finished for {idle[0][0]:.0f} s, "
+                               "then it went on")
                     else:
                         report(chapter, "ok", time.monotonic() - start, None)
             browser.close()

@@ -35,22 +35,23 @@ def open_notebook(page, lab, rel_path, timeout_ms=90_000):
     page.wait_for_function(KERNEL_IDLE, timeout=timeout_ms)
 
 
-def run_all(page, timeout_s=180, settle_s=3.0, pauses=None):
+def run_all(page, timeout_s=180, settle_s=3.0, pauses=None, meter=lambda: 0.0):
     """Run -> Run All Cells, and return once the run has ended: done, or stopped at an error.
 
     JupyterLab's command resolves early and leaves aborted cells marked running, so the end
     is when the kernel is idle and the number of executed cells has not changed for settle_s.
     Returns the indices of code cells that never ran (empty when Run All got to the end).
-    pauses: a list that gets (seconds, cells executed so far) for each wait between two changes.
+    pauses: a list that gets (seconds, cells executed so far, growth of meter()) for each wait
+    between two changes; meter: a reading such as the kernel's CPU seconds.
     """
     page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    deadline, last, since = time.monotonic() + timeout_s, None, time.monotonic()
+    deadline, last, since, reading = time.monotonic() + timeout_s, None, time.monotonic(), meter()
     while time.monotonic() < deadline:
         state = page.evaluate(PROGRESS)
         if state != last:
             if pauses is not None and last is not None:
-                pauses.append((time.monotonic() - since, last[1]))
-            last, since = state, time.monotonic()
+                pauses.append((time.monotonic() - since, last[1], meter() - reading))
+            last, since, reading = state, time.monotonic(), meter()
         elif state[0] == "idle" and time.monotonic() - since >= settle_s:
             return [i for i, c in enumerate(cells(page))
                     if c["cell_type"] == "code" and c.get("execution_count") is None]
