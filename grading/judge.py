@@ -64,15 +64,15 @@ def make_job(chapter, student, key, release, answers, cell_timeout):
     (only the chapter's exercises are kept, in the chapter's order).
     """
     job = Job(b"")
-    ordered, exercises = [], {}
+    ordered, encoded = [], {}
     for exercise in exercises.for_chapter(chapter):
         if exercise.grade_id not in answers:
             continue
         generator = torch.Generator().manual_seed(seed_for(key, chapter, student, exercise.grade_id))
         job.cases[exercise.grade_id] = exercise.cases(generator)
         ordered.append([exercise.grade_id, answers[exercise.grade_id]])
-        exercises[exercise.grade_id] = [plaindata.encode(case.args) for case in job.cases[exercise.grade_id]]
-    job.payload = harness.job(ordered, [release.preamble], exercises, release.after, cell_timeout)
+        encoded[exercise.grade_id] = [plaindata.encode(case.args) for case in job.cases[exercise.grade_id]]
+    job.payload = harness.job(ordered, [release.preamble], encoded, release.after, cell_timeout)
     return job
 
 
