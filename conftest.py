@@ -4,8 +4,7 @@ Stored notebook outputs are made on the CPU, so notebooks executed by the tests 
 student runs) use the CPU unless LIB_DEVICE says otherwise; lib tests pick their devices
 themselves (tests/conftest.py).
 
-`course.py test` runs pytest-xdist with one worker per core and `--dist loadgroup`, scheduled by
-`work_unit` below: tests are handed out one by one, except those that must share a worker: the
+With `-n N --dist loadgroup`, pytest-xdist's workers are scheduled by `work_unit` below: tests are handed out one by one, except those that must share a worker: the
 cells of one notebook under nbval (they share a kernel), the browser tests (one JupyterLab), the
 grading tests that run sandboxes (the sandbox uids 60000 + slot are per machine, and the
 corpus's fork bomb must not share them with another batch), and the tests of a module that

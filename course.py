@@ -7,8 +7,7 @@
 Standard library only. The first run creates .venv/ and installs requirements.txt
 into it; later runs reinstall only when requirements.txt or pyproject.toml changed.
 Arguments after the command go to JupyterLab (open) or pytest (test), for example
-`python3 course.py test tests/lib -x` or `python3 course.py open --port 9999`. Tests run in
-parallel, one worker per core; `python3 course.py test -n 0` runs them in one process.
+`python3 course.py test tests/lib -x` or `python3 course.py open --port 9999`.
 """
 import hashlib
 import os
@@ -61,15 +60,7 @@ def command(python, action, extra):
         chosen = any(a.startswith(("--ServerApp.root_dir", "--notebook-dir")) for a in extra)
         root = [] if chosen else [f"--ServerApp.root_dir={ROOT / 'chapters'}"]
         return [str(python), "-m", "jupyter", "lab", *root, *as_root, *extra]
-    return [str(python), "-m", "pytest", *parallel(extra), *extra]
-
-
-def parallel(extra):
-    """pytest-xdist options: one worker per core, tests that must share a worker grouped
-    (conftest.py); none when the arguments choose the workers (-n, --numprocesses) themselves."""
-    if any(a == "-n" or a.startswith(("-n", "--numprocesses", "--dist")) for a in extra):
-        return []
-    return ["-n", "auto", "--dist", "loadgroup"]
+    return [str(python), "-m", "pytest", *extra]
 
 
 def main(argv):
