@@ -4,15 +4,18 @@
     .venv/bin/python bench/suite_durations.py report.xml [more.xml ...]
 
 Per file: the sum of its tests' durations (setup, call and teardown, as pytest records them).
-Per chapter: the sum over the tests whose id or file names a chapter (01_neurons, ...). Under
+Per chapter: the sum over the tests whose id or file names a chapter (01_neurons, ...) or one of
+its exercises (ch01_...). Under
 pytest-xdist the sums are worker time, which is more than the wall time of the run.
 """
 import collections
-import re
 import sys
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
-CHAPTER = re.compile(r"\d\d_[a-z]+")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from grading import repo  # noqa: E402
 
 
 def durations(paths):
@@ -29,12 +32,12 @@ def durations(paths):
 
 
 def main(paths):
-    rows = durations(paths)
+    rows, chapters = durations(paths), repo.chapter_names()
     by_file, by_chapter = collections.Counter(), collections.Counter()
     for file, name, seconds in rows:
         by_file[file] += seconds
-        found = CHAPTER.search(name) or CHAPTER.search(file)
-        by_chapter[found.group(0) if found else "(no chapter)"] += seconds
+        found = [c for c in chapters if c in name or c in file or f"ch{c[:2]}_" in name]
+        by_chapter[found[0] if found else "(no chapter)"] += seconds
     total = sum(s for _, _, s in rows)
     print(f"{len(rows)} tests, {total:.0f} s of test time\n")
     print(f"{'seconds':>8} {'share':>6}  file")
