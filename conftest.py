@@ -18,6 +18,19 @@ import pytest
 
 os.environ.setdefault("LIB_DEVICE", "cpu")
 
+
+def share_cores(workers, cores):
+    """Under pytest-xdist, each worker gets cores // workers threads, and so do the kernels, nbgrader
+    runs and servers it starts (they inherit the environment): torch otherwise starts one thread per
+    core in every process, and on two cores two workers then run slower than one."""
+    threads = str(max(1, cores // workers))
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, threads)
+
+
+if os.environ.get("PYTEST_XDIST_WORKER_COUNT"):
+    share_cores(int(os.environ["PYTEST_XDIST_WORKER_COUNT"]), len(os.sched_getaffinity(0)))
+
 SANDBOX_MODULES = {f"tests/grading/{name}.py" for name in (
     "test_class_cycle", "test_corpus", "test_mistakes", "test_postgres", "test_resume", "test_sandbox")}
 MODULE_FIXTURE_MODULES = {"tests/setup/test_open_command.py", "tests/lib/test_widget_learning_curves.py"}

@@ -1,14 +1,13 @@
-"""Chapter 04 (training): the definitions of its exercises: oracles are scikit-learn and lib.train.EarlyStopping."""
+"""Chapter 04 (training): the definitions of its exercises: oracles are scikit-learn and lib.train.EarlyStopping.
+
+scikit-learn is imported inside the oracles: importing it takes seconds, and every chapter's
+kernel imports this module through lib.testing.
+"""
 
 import warnings
 
 import numpy as np
 import torch
-from sklearn.impute import SimpleImputer
-from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
-from sklearn.model_selection import KFold
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
 from lib.exercises.base import Case, Exercise, Mistake, call, randn, unpack
 from lib import train
@@ -133,6 +132,10 @@ def _impute_cases(g):
 
 
 def _impute_expected(x_train, x_other):
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
     pipeline = make_pipeline(SimpleImputer(strategy="median"), StandardScaler()).fit(
         x_train.double().cpu().numpy()
     )
@@ -174,6 +177,8 @@ def _confusion_cases(g):
 
 
 def _confusion_expected(y_true, y_pred, c):
+    from sklearn.metrics import confusion_matrix
+
     cm = confusion_matrix(y_true.cpu().numpy(), y_pred.cpu().numpy(), labels=list(range(c)))
     return torch.as_tensor(cm, dtype=torch.long, device=y_true.device)
 
@@ -205,6 +210,8 @@ def _prf_cases(g):
 
 
 def _prf_expected(y_true, y_pred, c, average):
+    from sklearn.metrics import precision_recall_fscore_support
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         scores = precision_recall_fscore_support(
@@ -271,6 +278,8 @@ def _kfold_run(fns, n, k, seed):
 
 
 def _kfold_expected(n, k, seed):
+    from sklearn.model_selection import KFold
+
     order = torch.randperm(n, generator=torch.Generator().manual_seed(seed)).numpy()
     return [
         (sorted(order[tr].tolist()), sorted(order[va].tolist()))

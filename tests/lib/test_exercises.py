@@ -155,3 +155,13 @@ def test_the_checker_gives_each_callfresh_inputs():
     check = testing.exercise("ch01_sigmoid", "cpu", sigmoid=in_place)
     x = torch.randn(5)
     check(x, note="x")
+
+
+def test_importing_the_checks_does_not_import_scikit_learn():
+    """Every chapter's first cell imports lib.testing; scikit-learn alone would add seconds to
+    each kernel start, so the definitions import it inside the oracles that use it."""
+    import subprocess
+    import sys
+    code = "import sys, lib.testing; print(sorted(m for m in sys.modules if m.split('.')[0] in ('sklearn', 'scipy')))"
+    out = subprocess.run([sys.executable, "-c", code], cwd=repo.ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", f"imported at kernel start: {out.stdout.strip()}"
