@@ -7,8 +7,9 @@ themselves (tests/conftest.py).
 With `-n N --dist loadgroup`, pytest-xdist's workers are scheduled by `work_unit` below: tests are handed out one by one, except those that must share a worker: the
 cells of one notebook under nbval (they share a kernel), the browser tests (one JupyterLab), the
 grading tests that run sandboxes (the sandbox uids 60000 + slot are per machine, and the
-corpus's fork bomb must not share them with another batch), and the tests of a module that
-shares a module-scoped fixture (computed once, not once per worker). xdist's own loadgroup reads
+corpus's fork bomb must not share them with another batch), the tests of a module that
+shares a module-scoped fixture (computed once, not once per worker), and the tests that read one
+chapter's nbgrader round trip (the session fixture `autograded`, tests/notebooks/conftest.py). xdist's own loadgroup reads
 xdist_group marks by rewriting node ids, which pytest 9 no longer allows, hence the scheduler here.
 """
 import os
@@ -34,6 +35,7 @@ if os.environ.get("PYTEST_XDIST_WORKER_COUNT"):
 SANDBOX_MODULES = {f"tests/grading/{name}.py" for name in (
     "test_class_cycle", "test_corpus", "test_mistakes", "test_postgres", "test_resume", "test_sandbox")}
 MODULE_FIXTURE_MODULES = {"tests/setup/test_open_command.py", "tests/lib/test_widget_learning_curves.py"}
+ROUND_TRIP_MODULES = {"tests/notebooks/test_roundtrip.py", "tests/notebooks/test_student_run.py"}
 
 
 def work_unit(nodeid):
@@ -47,6 +49,8 @@ def work_unit(nodeid):
         return "sandbox"
     if path in MODULE_FIXTURE_MODULES:
         return path
+    if path in ROUND_TRIP_MODULES:  # parametrized by chapter: test_x[04_training]
+        return "round trip " + nodeid.rsplit("[", 1)[-1].rstrip("]")
     return nodeid
 
 
@@ -68,6 +72,8 @@ def _unlisted(item, rel):
     is not grouped above; None when it is where it must be."""
     if item.get_closest_marker("sandbox") and rel not in SANDBOX_MODULES:
         return f"{item.nodeid} runs the sandbox: add {rel} to SANDBOX_MODULES in conftest.py"
+    if "autograded" in getattr(item, "fixturenames", ()) and rel not in ROUND_TRIP_MODULES:
+        return f"{item.nodeid} reads a chapter's round trip: add {rel} to ROUND_TRIP_MODULES in conftest.py"
     fixtures = getattr(item, "_fixtureinfo", None)
     scopes = {d[-1].scope for d in fixtures.name2fixturedefs.values()} if fixtures else set()
     if "module" in scopes and work_unit(item.nodeid) == item.nodeid:

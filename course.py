@@ -5,7 +5,7 @@
     python3 course.py test    install everything, then run the whole test suite
 
 Standard library only. The first run creates .venv/ and installs requirements.txt
-into it; later runs reinstall only when requirements.txt or pyproject.toml changed.
+into it (exactly that list: --no-deps, see requirements.txt); later runs reinstall only when requirements.txt or pyproject.toml changed.
 Arguments after the command go to JupyterLab (open) or pytest (test), for example
 `python3 course.py test tests/lib -x` or `python3 course.py open --port 9999`.
 """
@@ -47,7 +47,7 @@ def ensure_environment():
     digest = requirements_digest()
     if not STAMP.exists() or STAMP.read_text().strip() != digest:
         print("installing the course's pinned requirements (first run: a few minutes)", flush=True)
-        subprocess.run([str(python), "-m", "pip", "install", "-r", "requirements.txt"],
+        subprocess.run([str(python), "-m", "pip", "install", "--no-deps", "-r", "requirements.txt"],
                        cwd=ROOT, check=True)
         STAMP.write_text(digest)
     return python

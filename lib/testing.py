@@ -86,6 +86,9 @@ def forbidden(grade_id):
     return Guard(grade_id).watching()
 
 
+_TOO_DEEP = object()
+
+
 class Checker:
     """Checks one exercise's answer functions on inputs that the test cell chooses (see `exercise`)."""
 
@@ -117,8 +120,16 @@ class Checker:
     def _check(self, case):
         __tracebackhide__ = True
         ex = self.exercise
-        with self.guard.watching():
-            got = ex.run(self.functions, *fresh(case.args))
+        # A RecursionError is reported outside its handler: chained to it, the traceback is
+        # thousands of frames deep, and IPython takes tens of seconds to print it.
+        try:
+            with self.guard.watching():
+                got = ex.run(self.functions, *fresh(case.args))
+        except RecursionError:
+            got = _TOO_DEEP
+        if got is _TOO_DEEP:
+            _fail(f"{ex.grade_id}, {case.note}: your answer raised RecursionError: it calls itself deeper "
+                  f"than Python allows (about {sys.getrecursionlimit()} calls); keep your own stack instead")
         problem = ex.problem(got, case)
         if problem:
             mistake = ex.diagnose(got, case)

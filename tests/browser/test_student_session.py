@@ -1,6 +1,7 @@
 """A student's session in a real JupyterLab in headless Chromium.
 
-- every chapter runs with Run All: errors only in graded test cells, every widget renders;
+- every chapter runs with Run All (once: its widget tests use the same page): errors only in
+  graded test cells, every widget renders;
 - each widget's controls move (mouse drags, a dropdown), and its plot and printed values follow
   compute(): the neuron (chapter 01), the computational graph and the gradient flow (chapter 02),
   the optimizer trajectories (chapter 03), the learning curves (chapter 04);
@@ -11,6 +12,7 @@
 """
 import math
 import re
+from dataclasses import dataclass
 
 import pytest
 
@@ -19,25 +21,31 @@ from lib import data
 from lib.widgets import GradientFlowWidget, GraphWidget, LearningCurveWidget, NeuronWidget, OptimizerWidget
 from tests.browser import jlab
 
-CHAPTERS = [p.relative_to(repo.ROOT / repo.CHAPTERS).as_posix() for p in repo.notebooks(repo.CHAPTERS)]
 
+@dataclass
+class RanChapter:
+    """A chapter opened in its own page and run with Run All; never_ran: the cells Run All did not reach."""
+    page: object
+    rel: str
+    never_ran: list
 
-def run_chapter(browser, lab, rel):
-    """A page with the notebook `rel` opened and run with Run All; returns (context, page)."""
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    jlab.open_notebook(page, lab, rel)
-    assert not jlab.run_all(page), f"Run All did not reach the end of {rel}"
-    return context, page
+    def finished(self):
+        """The page, once Run All is known to have reached the end."""
+        assert not self.never_ran, f"Run All did not reach the end of {self.rel}: cells {self.never_ran} never ran"
+        return self.page
 
 
 def ran_chapter(name):
-    """A module-scoped fixture: chapter `name` opened and run with Run All, in a page its tests share."""
+    """A module-scoped fixture: chapter `name` opened and run with Run All once, in a page that its
+    Run All test and its widget tests share."""
     @pytest.fixture(scope="module")
     def fixture(browser, lab):
-        context, page = run_chapter(browser, lab, f"{name}/{name}.ipynb")
-        yield page
+        context = browser.new_context(viewport={"width": 1400, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        rel = f"{name}/{name}.ipynb"
+        jlab.open_notebook(page, lab, rel)
+        yield RanChapter(page, rel, jlab.run_all(page))
         context.close()
     return fixture
 
@@ -48,10 +56,10 @@ ran_chapter03 = ran_chapter("03_optimizers")
 ran_chapter04 = ran_chapter("04_training")
 
 
-@pytest.mark.parametrize("rel", CHAPTERS)
-def test_run_all_fails_only_in_graded_tests_and_widgets_render(rel, page, lab, screenshot):
-    jlab.open_notebook(page, lab, rel)
-    never_ran = jlab.run_all(page)
+@pytest.mark.parametrize("name", repo.chapter_names())
+def test_run_all_fails_only_in_graded_tests_and_widgets_render(name, request, screenshot):
+    ran = request.getfixturevalue(f"ran_chapter{name[:2]}")
+    page, rel = ran.page, ran.rel
     cells = jlab.cells(page)
     stray = {}
     for i, c in enumerate(cells):
@@ -61,7 +69,7 @@ def test_run_all_fails_only_in_graded_tests_and_widgets_render(rel, page, lab, s
         if errors and not is_test:
             stray[i] = f"{errors[0]['ename']}: {errors[0]['evalue']}"
     assert not stray, f"{rel}: cells outside graded tests raised: {stray}"
-    assert not never_ran, f"{rel}: Run All stopped before cells {never_ran}"
+    assert not ran.never_ran, f"{rel}: Run All stopped before cells {ran.never_ran}"
 
     widget_cells = [i for i, c in enumerate(cells) for o in c.get("outputs", [])
                     if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
@@ -76,7 +84,7 @@ def test_run_all_fails_only_in_graded_tests_and_widgets_render(rel, page, lab, s
             # the one control-less widget allowed: the tqdm.auto progress bar of lib.train.fit
             assert out.locator(".widget-hprogress").count() == 1, f"{rel} cell {i}: the widget has no controls"
             assert re.search(r"\d+/\d+", text), f"{rel} cell {i}: progress bar without an epoch count: {text[:200]}"
-    screenshot(page, f"{rel.split('/')[0]}_run_all")
+    screenshot(page, f"{name}_run_all")
 
 
 def readout_numbers(text):
@@ -126,7 +134,7 @@ def wait_for_redraw(page, readout_class, before):
 
 
 def test_moving_a_neuron_slider_updates_plot_and_values(ran_chapter01, screenshot):
-    page = ran_chapter01
+    page = ran_chapter01.finished()
     widget = NeuronWidget(*data.two_blobs(50, seed=0))
     before = widget_state(page, "neuron-readout")
     assert readout_numbers(before[0]) == pytest.approx(readout_numbers(widget.readout(1.0, -1.0, 0.0)), abs=1e-4)
@@ -142,7 +150,7 @@ def test_moving_a_neuron_slider_updates_plot_and_values(ran_chapter01, screensho
 
 
 def test_moving_a_graph_slider_updates_every_gradient(ran_chapter02, screenshot):
-    page = ran_chapter02
+    page = ran_chapter02.finished()
     widget = GraphWidget(x1=2.0, x2=-1.0, y=0.5)
     before = widget_state(page, "graph-readout")
     assert readout_numbers(before[0]) == pytest.approx(readout_numbers(widget.readout(0.5, -1.0, 0.2)), abs=1e-4)
@@ -158,7 +166,7 @@ def test_moving_a_graph_slider_updates_every_gradient(ran_chapter02, screenshot)
 
 
 def test_gradient_flow_follows_depth_and_activation(ran_chapter02, screenshot):
-    page = ran_chapter02
+    page = ran_chapter02.finished()
     widget = GradientFlowWidget(width=32, n=64, classes=4, seed=0)
     before = widget_state(page, "flow-readout")
     assert readout_numbers(before[0]) == pytest.approx(readout_numbers(widget.readout(10, "sigmoid", 1.0)), rel=1e-3)
@@ -180,7 +188,7 @@ def test_gradient_flow_follows_depth_and_activation(ran_chapter02, screenshot):
 
 
 def test_optimizer_widget_follows_steps_and_surface(ran_chapter03, screenshot):
-    page = ran_chapter03
+    page = ran_chapter03.finished()
     widget = OptimizerWidget()
     settings = dict(surface="ill-conditioned quadratic", lr=0.02, momentum=0.9, beta1=0.9, beta2=0.999, steps=100)
     before = widget_state(page, "optim-readout")
@@ -204,7 +212,7 @@ def test_optimizer_widget_follows_steps_and_surface(ran_chapter03, screenshot):
 
 
 def test_learning_curves_follow_l2_and_dropout(ran_chapter04, screenshot):
-    page = ran_chapter04
+    page = ran_chapter04.finished()
     widget = LearningCurveWidget()
 
     def expected(numbers):
@@ -233,7 +241,7 @@ RIGHT_SIGMOID = "def sigmoid(x): return torch.exp(torch.minimum(x, torch.zeros_l
 
 
 def test_student_types_an_answer_and_runs_the_test(ran_chapter01, screenshot):
-    page = ran_chapter01
+    page = ran_chapter01.finished()
     cells = jlab.cells(page)
     answer, test = jlab.index_of(cells, "ch01_sigmoid"), jlab.index_of(cells, "ch01_sigmoid_test")
 

@@ -83,3 +83,13 @@ def test_forbidden_notices_an_answer_that_removes_the_watcher():
         with testing.forbidden("ch01_sigmoid"):
             evasive(torch.randn(3))
     assert sys.getprofile() is None
+
+
+def test_a_recursion_error_is_reported_briefly_without_its_traceback():
+    def topological_order(root):
+        return topological_order(root)
+
+    check = testing.exercise("ch02_topological_order", "cpu", topological_order=topological_order)
+    with pytest.raises(AssertionError, match="RecursionError.*keep your own stack") as info:
+        check.hidden(torch.Generator().manual_seed(0))
+    assert info.value.__context__ is None and info.value.__cause__ is None

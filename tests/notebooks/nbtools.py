@@ -53,6 +53,23 @@ def filled(student_nb, solution_nb, answers=None):
     return nb
 
 
+def graded_only(nb):
+    """A copy of `nb` holding only what grading reads, as the sandboxed judge does (grading.judge):
+    the first code cell (imports), the answer cells, the graded test cells and the code cell
+    after each graded test (the switch to the lib version)."""
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    keep = {id(code[0])}
+    for k, cell in enumerate(code):
+        meta = nbgrader_meta(cell)
+        if meta.get("grade") or meta.get("solution"):
+            keep.add(id(cell))
+        if meta.get("grade") and not meta.get("solution") and k + 1 < len(code):
+            keep.add(id(code[k + 1]))
+    out = nbformat.from_dict(nb)
+    out.cells = [c for c, original in zip(out.cells, nb.cells) if id(original) in keep]
+    return out
+
+
 def execute(nb, cwd, env=None, timeout=120):
     """Run `nb` in a fresh kernel with errors allowed; returns the executed notebook."""
     client = nbclient.NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,

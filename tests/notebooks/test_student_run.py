@@ -1,4 +1,8 @@
-"""Each student notebook, untouched, runs top to bottom: only graded test cells may fail."""
+"""Each student notebook, untouched, runs top to bottom: only graded test cells may fail.
+
+On the CPU the run checked is the one nbgrader autograde made of the untouched submission in the
+chapter's round trip (tests/notebooks/conftest.py): the same notebook in a fresh kernel, run once
+for both tests."""
 import nbformat
 import pytest
 
@@ -8,8 +12,8 @@ from tests.notebooks import nbtools
 pytestmark = pytest.mark.slow
 
 
-def run_and_check(path, env):
-    nb = nbtools.execute(nbformat.read(path, as_version=4), path.parent, env=env)
+def check_run(nb, path):
+    """`nb` is the student notebook at `path` after a run top to bottom."""
     test_cells = {i for i, c in enumerate(nb.cells) if nbtools.nbgrader_meta(c).get("grade")
                   and not nbtools.nbgrader_meta(c).get("solution")}
     errors = nbtools.error_cells(nb)
@@ -22,10 +26,10 @@ def run_and_check(path, env):
 
 
 @pytest.mark.parametrize("path", repo.notebooks(repo.CHAPTERS), ids=lambda p: p.parent.name)
-def test_untouched_student_notebook_runs_on_cpu(path):
-    env = repo.tool_env()
-    env["LIB_DEVICE"] = "cpu"
-    run_and_check(path, env)
+def test_untouched_student_notebook_runs_on_cpu(path, autograded):
+    run = autograded(path.parent.name)
+    assert run.returncode == 0, f"nbgrader autograde {run.chapter} failed:\n{run.log[-3000:]}"
+    check_run(run.executed("untouched", path.stem), path)
 
 
 @pytest.mark.cuda
@@ -34,7 +38,7 @@ def test_untouched_student_notebook_runs_on_cpu(path):
 def test_untouched_student_notebook_runs_on_cuda(path):
     env = repo.tool_env()
     env["LIB_DEVICE"] = "cuda"
-    run_and_check(path, env)
+    check_run(nbtools.execute(nbformat.read(path, as_version=4), path.parent, env=env), path)
 
 
 @pytest.mark.parametrize("path", repo.notebooks(repo.CHAPTERS), ids=lambda p: p.parent.name)
