@@ -7,7 +7,8 @@
 Standard library only. The first run creates .venv/ and installs requirements.txt
 into it (exactly that list: --no-deps, see requirements.txt); later runs reinstall only when requirements.txt or pyproject.toml changed.
 Arguments after the command go to JupyterLab (open) or pytest (test), for example
-`python3 course.py test tests/lib -x` or `python3 course.py open --port 9999`.
+`python3 course.py test tests/lib -x` or `python3 course.py open --port 9999`. Tests run on
+one pytest-xdist worker per core unless the arguments choose (`-n 0` runs them in one process).
 """
 import hashlib
 import os
@@ -60,7 +61,23 @@ def command(python, action, extra):
         chosen = any(a.startswith(("--ServerApp.root_dir", "--notebook-dir")) for a in extra)
         root = [] if chosen else [f"--ServerApp.root_dir={ROOT / 'chapters'}"]
         return [str(python), "-m", "jupyter", "lab", *root, *as_root, *extra]
-    return [str(python), "-m", "pytest", *extra]
+    return [str(python), "-m", "pytest", *parallel(extra, cores()), *extra]
+
+
+def cores():
+    """How many CPU cores this process may use."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def parallel(extra, n):
+    """pytest-xdist arguments for one worker per core (n), tests that must share a worker kept
+    together by conftest.py's scheduler; none when the caller chose (-n, --dist, -p no:xdist)
+    or with one core."""
+    chosen = any(a.startswith(("-n", "--numprocesses", "--dist")) or a == "no:xdist" or a == "-pno:xdist"
+                 for a in extra)
+    return [] if chosen or n < 2 else ["-n", str(n), "--dist", "loadgroup"]
 
 
 def main(argv):

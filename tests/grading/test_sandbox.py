@@ -47,6 +47,7 @@ FORKS_FIVE = ("import os\nfor _ in range(5):\n    pid = os.fork()\n    if pid ==
               "    os.waitpid(pid, 0)")
 
 
+@pytest.mark.slow  # the bomb runs to its 15 s wall-clock limit
 @pytest.mark.sandbox
 def test_a_fork_bomb_does_not_starve_the_next_sandbox():
     """While one sandbox holds all the processes it may have, another one starts and forks.

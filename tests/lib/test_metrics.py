@@ -50,14 +50,12 @@ def test_binary_average_equals_sklearn(zero_division, gen):
         for pos_label in (0, 1):
             ours = metrics.precision_recall_f1(y_true, y_pred, average="binary", pos_label=pos_label,
                                                zero_division=zero_division)
-            assert_same(ours, sklearn_prf(y_true, y_pred, average="binary", pos_label=pos_label,
-                                          zero_division=zero_division))
-        assert metrics.precision(y_true, y_pred, zero_division=zero_division).item() == pytest.approx(
-            skm.precision_score(y_true.numpy(), y_pred.numpy(), zero_division=zero_division), nan_ok=True)
-        assert metrics.recall(y_true, y_pred, zero_division=zero_division).item() == pytest.approx(
-            skm.recall_score(y_true.numpy(), y_pred.numpy(), zero_division=zero_division), nan_ok=True)
-        assert metrics.f1_score(y_true, y_pred, zero_division=zero_division).item() == pytest.approx(
-            skm.f1_score(y_true.numpy(), y_pred.numpy(), zero_division=zero_division), nan_ok=True)
+            theirs = sklearn_prf(y_true, y_pred, average="binary", pos_label=pos_label, zero_division=zero_division)
+            assert_same(ours, theirs)
+        # sklearn's precision_score, recall_score and f1_score are the three parts of its
+        # precision_recall_fscore_support with the same arguments (pos_label=1 by default)
+        separate = (metrics.precision, metrics.recall, metrics.f1_score)
+        assert_same([f(y_true, y_pred, zero_division=zero_division) for f in separate], theirs)
 
 
 def test_binary_average_rejects_what_sklearn_rejects():
