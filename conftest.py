@@ -4,18 +4,22 @@ Stored notebook outputs are made on the CPU, so notebooks executed by the tests 
 student runs) use the CPU unless LIB_DEVICE says otherwise; lib tests pick their devices
 themselves (tests/conftest.py).
 
-With `-n N --dist loadgroup`, pytest-xdist's workers are scheduled by `work_unit` below: tests are handed out one by one, except those that must share a worker: the
-cells of one notebook under nbval (they share a kernel), the browser tests (one JupyterLab), the
-grading tests that run sandboxes (the sandbox uids 60000 + slot are per machine, and the
-corpus's fork bomb must not share them with another batch), the tests of a module that
+With `-n N --dist loadgroup`, pytest-xdist's workers are scheduled by `work_unit` below: tests are
+handed out one by one, except those that must share a worker: the cells of one notebook under
+nbval (they share a kernel), the browser tests (one JupyterLab), the tests of a module that
 shares a module-scoped fixture (computed once, not once per worker), and the tests that read one
-chapter's nbgrader round trip (the session fixture `autograded`, tests/notebooks/conftest.py). xdist's own loadgroup reads
-xdist_group marks by rewriting node ids, which pytest 9 no longer allows, hence the scheduler here.
+chapter's nbgrader round trip (the session fixture `autograded`, tests/notebooks/conftest.py).
+xdist's own loadgroup reads xdist_group marks by rewriting node ids, which pytest 9 no longer
+allows, hence the scheduler here. Each worker's sandboxes get uids of their own
+(GRADING_UID_BASE, grading/sandbox.py), so grading tests on different workers do not share
+process limits, and each worker, with what it starts, gets an equal share of the cores.
 """
 import os
 from pathlib import Path
 
 import pytest
+
+import course
 
 os.environ.setdefault("LIB_DEVICE", "cpu")
 
@@ -30,11 +34,12 @@ def share_cores(workers, cores):
 
 
 if os.environ.get("PYTEST_XDIST_WORKER_COUNT"):
-    share_cores(int(os.environ["PYTEST_XDIST_WORKER_COUNT"]), len(os.sched_getaffinity(0)))
+    share_cores(int(os.environ["PYTEST_XDIST_WORKER_COUNT"]), course.cores())
+    # sandbox uids 60000 + 1000 * worker + slot: a fork bomb on one worker leaves the others' alone
+    os.environ.setdefault("GRADING_UID_BASE", str(60000 + 1000 * int(os.environ["PYTEST_XDIST_WORKER"][2:])))
 
-SANDBOX_MODULES = {f"tests/grading/{name}.py" for name in (
-    "test_class_cycle", "test_corpus", "test_mistakes", "test_postgres", "test_resume", "test_sandbox")}
-MODULE_FIXTURE_MODULES = {"tests/setup/test_open_command.py", "tests/lib/test_widget_learning_curves.py"}
+MODULE_FIXTURE_MODULES = {"tests/setup/test_open_command.py", "tests/lib/test_widget_learning_curves.py",
+                          "tests/grading/test_corpus.py"}
 ROUND_TRIP_MODULES = {"tests/notebooks/test_roundtrip.py", "tests/notebooks/test_student_run.py"}
 
 
@@ -45,8 +50,6 @@ def work_unit(nodeid):
         return path
     if path.startswith("tests/browser/"):
         return "browser"
-    if path in SANDBOX_MODULES:
-        return "sandbox"
     if path in MODULE_FIXTURE_MODULES:
         return path
     if path in ROUND_TRIP_MODULES:  # parametrized by chapter: test_x[04_training]
@@ -68,10 +71,8 @@ def pytest_xdist_make_scheduler(config, log):
 
 
 def _unlisted(item, rel):
-    """Why `item` would run on the wrong worker: a sandbox or module-fixture test whose module
-    is not grouped above; None when it is where it must be."""
-    if item.get_closest_marker("sandbox") and rel not in SANDBOX_MODULES:
-        return f"{item.nodeid} runs the sandbox: add {rel} to SANDBOX_MODULES in conftest.py"
+    """Why `item` would run on the wrong worker: a test sharing a module-scoped fixture or a
+    chapter's round trip whose module is not grouped above; None when it is where it must be."""
     if "autograded" in getattr(item, "fixturenames", ()) and rel not in ROUND_TRIP_MODULES:
         return f"{item.nodeid} reads a chapter's round trip: add {rel} to ROUND_TRIP_MODULES in conftest.py"
     fixtures = getattr(item, "_fixtureinfo", None)

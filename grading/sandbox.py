@@ -6,7 +6,9 @@
   tmpfs /tmp. solutions/, the gradebook, the submissions and every other student's files do not
   exist inside it. The network namespace has no interface but a loopback that is down.
 - An unprivileged user: run as root, the tool drops to a uid of its own per worker (60000 +
-  slot) inside the sandbox; run as a normal user, bwrap also makes a user namespace.
+  slot) inside the sandbox; run as a normal user, bwrap also makes a user namespace. Two
+  batches graded at once as root need separate uids: set GRADING_UID_BASE (instead of 60000)
+  for one of them, at least the other's workers apart.
 - rlimits (prlimit, util-linux, set inside the sandbox): address space, CPU seconds, processes
   (per uid, or per user namespace), file size and open files; a wall-clock limit kills the
   whole PID namespace.
@@ -27,7 +29,7 @@ import lib
 from grading import harness
 
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc")
-UID_BASE = 60000
+UID_BASE = 60000  # unless GRADING_UID_BASE says otherwise (uid_base)
 
 
 class SandboxUnavailable(RuntimeError):
@@ -98,6 +100,14 @@ ENV = {"HOME": "/tmp", "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"
        "MPLCONFIGDIR": "/tmp", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0"}
 
 
+def uid_base():
+    """The first sandbox uid when run as root: GRADING_UID_BASE, or UID_BASE."""
+    value = os.environ.get("GRADING_UID_BASE", str(UID_BASE))
+    if not value.isdigit() or not 1000 <= int(value) <= 2 ** 31 - 1000:
+        raise ValueError(f"GRADING_UID_BASE must be a whole number from 1000 to {2 ** 31 - 1000}, got {value!r}")
+    return int(value)
+
+
 def command(limits, slot, records_fd):
     """The argv that runs the harness confined, reading its job from stdin.
 
@@ -112,7 +122,7 @@ def command(limits, slot, records_fd):
     for key, value in ENV.items():
         argv += ["--setenv", key, value]
     if os.geteuid() == 0:
-        uid = str(UID_BASE + slot)
+        uid = str(uid_base() + slot)
         argv += ["--", shutil.which("setpriv"), f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
                  "--inh-caps=-all"]
     else:

@@ -35,30 +35,27 @@ class RanChapter:
         return self.page
 
 
-def ran_chapter(name):
-    """A module-scoped fixture: chapter `name` opened and run with Run All once, in a page that its
-    Run All test and its widget tests share."""
-    @pytest.fixture(scope="module")
-    def fixture(browser, lab):
-        context = browser.new_context(viewport={"width": 1400, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(60_000)
-        rel = f"{name}/{name}.ipynb"
-        jlab.open_notebook(page, lab, rel)
-        yield RanChapter(page, rel, jlab.run_all(page))
-        context.close()
-    return fixture
+@pytest.fixture(scope="module")
+def ran(request, browser, lab):
+    """Chapter `request.param` opened and run with Run All once, in a page that its Run All test
+    and its widget tests share (tests parametrize it indirectly by chapter name). pytest runs a
+    chapter's tests together and closes its page before the next chapter's opens."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    rel = f"{request.param}/{request.param}.ipynb"
+    jlab.open_notebook(page, lab, rel)
+    yield RanChapter(page, rel, jlab.run_all(page))
+    context.close()
 
 
-ran_chapter01 = ran_chapter("01_neurons")
-ran_chapter02 = ran_chapter("02_backprop")
-ran_chapter03 = ran_chapter("03_optimizers")
-ran_chapter04 = ran_chapter("04_training")
+def chapter(name):
+    """Mark a test as using chapter `name`'s Run All page (the `ran` fixture)."""
+    return pytest.mark.parametrize("ran", [name], indirect=True)
 
 
-@pytest.mark.parametrize("name", repo.chapter_names())
-def test_run_all_fails_only_in_graded_tests_and_widgets_render(name, request, screenshot):
-    ran = request.getfixturevalue(f"ran_chapter{name[:2]}")
+@pytest.mark.parametrize("ran", repo.chapter_names(), indirect=True)
+def test_run_all_fails_only_in_graded_tests_and_widgets_render(ran, screenshot):
     page, rel = ran.page, ran.rel
     cells = jlab.cells(page)
     stray = {}
@@ -84,7 +81,7 @@ def test_run_all_fails_only_in_graded_tests_and_widgets_render(name, request, sc
             # the one control-less widget allowed: the tqdm.auto progress bar of lib.train.fit
             assert out.locator(".widget-hprogress").count() == 1, f"{rel} cell {i}: the widget has no controls"
             assert re.search(r"\d+/\d+", text), f"{rel} cell {i}: progress bar without an epoch count: {text[:200]}"
-    screenshot(page, f"{name}_run_all")
+    screenshot(page, f"{rel.split('/')[0]}_run_all")
 
 
 def readout_numbers(text):
@@ -133,8 +130,9 @@ def wait_for_redraw(page, readout_class, before):
                            " return i && i.getAttribute('src') !== s; }", arg=[readout_class, img])
 
 
-def test_moving_a_neuron_slider_updates_plot_and_values(ran_chapter01, screenshot):
-    page = ran_chapter01.finished()
+@chapter("01_neurons")
+def test_moving_a_neuron_slider_updates_plot_and_values(ran, screenshot):
+    page = ran.finished()
     widget = NeuronWidget(*data.two_blobs(50, seed=0))
     before = widget_state(page, "neuron-readout")
     assert readout_numbers(before[0]) == pytest.approx(readout_numbers(widget.readout(1.0, -1.0, 0.0)), abs=1e-4)
@@ -149,8 +147,9 @@ def test_moving_a_neuron_slider_updates_plot_and_values(ran_chapter01, screensho
     screenshot(page, "01_neurons_slider_moved")
 
 
-def test_moving_a_graph_slider_updates_every_gradient(ran_chapter02, screenshot):
-    page = ran_chapter02.finished()
+@chapter("02_backprop")
+def test_moving_a_graph_slider_updates_every_gradient(ran, screenshot):
+    page = ran.finished()
     widget = GraphWidget(x1=2.0, x2=-1.0, y=0.5)
     before = widget_state(page, "graph-readout")
     assert readout_numbers(before[0]) == pytest.approx(readout_numbers(widget.readout(0.5, -1.0, 0.2)), abs=1e-4)
@@ -165,8 +164,9 @@ def test_moving_a_graph_slider_updates_every_gradient(ran_chapter02, screenshot)
     screenshot(page, "02_backprop_graph_slider_moved")
 
 
-def test_gradient_flow_follows_depth_and_activation(ran_chapter02, screenshot):
-    page = ran_chapter02.finished()
+@chapter("02_backprop")
+def test_gradient_flow_follows_depth_and_activation(ran, screenshot):
+    page = ran.finished()
     widget = GradientFlowWidget(width=32, n=64, classes=4, seed=0)
     before = widget_state(page, "flow-readout")
     assert readout_numbers(before[0]) == pytest.approx(readout_numbers(widget.readout(10, "sigmoid", 1.0)), rel=1e-3)
@@ -187,8 +187,9 @@ def test_gradient_flow_follows_depth_and_activation(ran_chapter02, screenshot):
     screenshot(page, "02_backprop_gradient_flow_changed")
 
 
-def test_optimizer_widget_follows_steps_and_surface(ran_chapter03, screenshot):
-    page = ran_chapter03.finished()
+@chapter("03_optimizers")
+def test_optimizer_widget_follows_steps_and_surface(ran, screenshot):
+    page = ran.finished()
     widget = OptimizerWidget()
     settings = dict(surface="ill-conditioned quadratic", lr=0.02, momentum=0.9, beta1=0.9, beta2=0.999, steps=100)
     before = widget_state(page, "optim-readout")
@@ -211,8 +212,9 @@ def test_optimizer_widget_follows_steps_and_surface(ran_chapter03, screenshot):
     screenshot(page, "03_optimizers_widget_changed")
 
 
-def test_learning_curves_follow_l2_and_dropout(ran_chapter04, screenshot):
-    page = ran_chapter04.finished()
+@chapter("04_training")
+def test_learning_curves_follow_l2_and_dropout(ran, screenshot):
+    page = ran.finished()
     widget = LearningCurveWidget()
 
     def expected(numbers):
@@ -240,8 +242,9 @@ WRONG_SIGMOID = "def sigmoid(x): return 1 / (1 + torch.exp(x))"
 RIGHT_SIGMOID = "def sigmoid(x): return torch.exp(torch.minimum(x, torch.zeros_like(x))) / (1 + torch.exp(-x.abs()))"
 
 
-def test_student_types_an_answer_and_runs_the_test(ran_chapter01, screenshot):
-    page = ran_chapter01.finished()
+@chapter("01_neurons")
+def test_student_types_an_answer_and_runs_the_test(ran, screenshot):
+    page = ran.finished()
     cells = jlab.cells(page)
     answer, test = jlab.index_of(cells, "ch01_sigmoid"), jlab.index_of(cells, "ch01_sigmoid_test")
 

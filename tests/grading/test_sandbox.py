@@ -2,6 +2,7 @@
 under /tmp (a clean clone in a temporary folder, as CI does) is not hidden by it; the process
 limit holds per sandbox; a sandbox that cannot start stops a batch before any grade."""
 import json
+import os
 import sys
 import threading
 import time
@@ -93,3 +94,22 @@ def test_a_sandbox_that_cannot_start_stops_the_batch_before_any_grade(tmp_path, 
         autograde.grade_all(course, "01_neurons", progress=False)
     assert not (course.state / "verdicts").exists()
     assert autograde.pending(course, "01_neurons") == ["s1"]
+
+
+def test_the_uid_base_comes_from_grading_uid_base(monkeypatch):
+    monkeypatch.delenv("GRADING_UID_BASE", raising=False)
+    assert sandbox.uid_base() == sandbox.UID_BASE
+    monkeypatch.setenv("GRADING_UID_BASE", "61000")
+    assert sandbox.uid_base() == 61000
+    for bad in ("-5", "abc", "12", ""):
+        monkeypatch.setenv("GRADING_UID_BASE", bad)
+        with pytest.raises(ValueError, match="GRADING_UID_BASE must be a whole number from 1000"):
+            sandbox.uid_base()
+
+
+@pytest.mark.sandbox
+@pytest.mark.skipif(os.geteuid() != 0, reason="the tool picks uids only when run as root")
+def test_a_root_sandbox_runs_as_the_uid_base_plus_its_slot(monkeypatch):
+    monkeypatch.setenv("GRADING_UID_BASE", "61000")
+    argv = sandbox.command(sandbox.Limits(), 3, 5)
+    assert "--reuid=61003" in argv and "--regid=61003" in argv
