@@ -5,7 +5,8 @@
     python3 course.py test    install everything, then run the whole test suite
 
 Standard library only. The first run creates .venv/ and installs requirements.txt
-into it (exactly that list: --no-deps, see requirements.txt); later runs reinstall only when requirements.txt or pyproject.toml changed.
+into it (exactly that list: --no-deps, see requirements.txt); later runs reinstall only
+when requirements.txt or pyproject.toml changed.
 Arguments after the command go to JupyterLab (open) or pytest (test), for example
 `python3 course.py test tests/lib -x` or `python3 course.py open --port 9999`. Tests run on
 one pytest-xdist worker per core unless the arguments choose (`-n 0` runs them in one process).
