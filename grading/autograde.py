@@ -47,8 +47,9 @@ class Batch:
         with gradebook.opened(course) as gb:
             self.points = gradebook.max_scores(gb, chapter, [f"{gid}_test" for gid in self.ids])
 
-    def grade(self, student, slot):
-        """The verdict (a dict, saved as JSON) and feedback notebook for one submission."""
+    def grade(self, student, pool, slot):
+        """The verdict (a dict, saved as JSON) and feedback notebook for one submission, graded in
+        `pool` (a sandbox.Pool) on `slot`."""
         path = self.course.submitted(student, self.chapter) / f"{self.chapter}.ipynb"
         result = {"student": student, "chapter": self.chapter, "sha256": _sha256(path), "seconds": 0.0,
                   "peak_mb": 0.0, "exercises": {}}
@@ -62,7 +63,7 @@ class Batch:
         else:
             job = judge.make_job(self.chapter, student, self.key, self.trusted, answers,
                                  cell_timeout=min(20.0, self.limits.wall_s / 3))
-            outcome = sandbox.run(job.payload, self.limits, slot)
+            outcome = pool.run(job.payload, slot)
             verdicts = judge.verdicts(job, outcome.records)
             result.update(seconds=round(outcome.seconds, 2), peak_mb=round(outcome.peak_mb, 1),
                           status=_status(outcome))
@@ -120,8 +121,13 @@ def grade_all(course, chapter, workers=2, limits=None, force=False, progress=Tru
     limits = limits or sandbox.Limits()
     batch = Batch(course, chapter, limits)
     todo = pending(course, chapter, force)
-    if todo:
-        sandbox.check(limits)
+    with sandbox.Pool(limits) as pool:
+        if todo:
+            pool.check()
+        return _grade(course, chapter, batch, pool, todo, workers, progress)
+
+
+def _grade(course, chapter, batch, pool, todo, workers, progress):
     slots = queue.SimpleQueue()
     for slot in range(workers):
         slots.put(slot)
@@ -129,14 +135,14 @@ def grade_all(course, chapter, workers=2, limits=None, force=False, progress=Tru
     def work(student):
         slot = slots.get()
         try:
-            return batch.grade(student, slot)
+            return batch.grade(student, pool, slot)
         finally:
             slots.put(slot)
 
     done = []
     bar = tqdm(total=len(todo), desc=f"autograde {chapter}", unit="submission", disable=not progress)
-    with gradebook.opened(course) as gb, ThreadPoolExecutor(max_workers=workers) as pool:
-        for future in as_completed([pool.submit(work, s) for s in todo]):
+    with gradebook.opened(course) as gb, ThreadPoolExecutor(max_workers=workers) as threads:
+        for future in as_completed([threads.submit(work, s) for s in todo]):
             result, nb = future.result()
             save(course, chapter, gb, result, nb)
             done.append(result)

@@ -1,7 +1,8 @@
 """Runs inside the sandbox: execute a submission's answer cells, call them on the judge's cases.
 
-Reads one job (JSON) from stdin, writes one JSON record per line to the file descriptor named by
-its argument, and nothing else. Nothing here is trusted: the student's code runs in this process and may rewrite
+Run as `python -m grading.harness FD` (one process per submission), it reads one job (JSON) from
+stdin and writes one JSON record per line to file descriptor FD, and nothing else; a template
+(grading.template) calls `serve` in a fresh child for each job instead. Nothing here is trusted: the student's code runs in this process and may rewrite
 any of it, so the records are only claims that the judge checks against its own reference
 (grading.judge). The job carries no answers and no grading flag.
 
@@ -60,17 +61,30 @@ def job(answers=(), preamble=(), exercises=None, after=None, cell_timeout=10.0):
     return json.dumps(body).encode()
 
 
-def main():
-    job = json.load(sys.stdin)
-    out = os.fdopen(int(sys.argv[1]), "w", buffering=1)
-    sys.stdin = open(os.devnull)
-    signal.signal(signal.SIGALRM, _alarm)
-
+def preload():
+    """Import what `serve` uses (torch, IPython's cell transformer, lib and what chapters import
+    in their first cell); returns (TransformerManager, plaindata, exercises, testing)."""
+    import matplotlib.pyplot  # noqa: F401 (imported by every chapter's first cell)
     import torch  # noqa: F401 (loaded before the student's code, like the notebook's first cell)
     from IPython.core.inputtransformer2 import TransformerManager
 
+    import lib.widgets  # noqa: F401
     from grading import plaindata
     from lib import exercises, testing
+    return TransformerManager, plaindata, exercises, testing
+
+
+def main():
+    job = json.load(sys.stdin)
+    serve(job, int(sys.argv[1]))
+
+
+def serve(job, records_fd):
+    """Run `job` (the decoded JSON) in this process, writing records to `records_fd`; never returns."""
+    out = os.fdopen(records_fd, "w", buffering=1)
+    sys.stdin = open(os.devnull)
+    signal.signal(signal.SIGALRM, _alarm)
+    TransformerManager, plaindata, exercises, testing = preload()
 
     transform = TransformerManager().transform_cell
     guards = {grade_id: testing.Guard(grade_id) for grade_id in job["exercises"]}  # before any answer runs

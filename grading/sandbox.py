@@ -15,7 +15,9 @@
 - No grading flag: the environment is cleared and set to what a student's kernel would see.
 """
 import os
+import json
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -26,10 +28,14 @@ from pathlib import Path
 
 import grading
 import lib
-from grading import harness
+from grading import harness, judge
 
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc")
 UID_BASE = 60000  # unless GRADING_UID_BASE says otherwise (uid_base)
+STARTUP_S = 120  # for a template to import torch on a loaded machine
+REPLY_MARGIN_S = 15  # past the wall-clock limit, which the template enforces, before it is given up
+NESTED_REFUSED = "unshare: "  # how the template says it may not make namespaces
+CHECK_JOB = harness.job([("check", "import torch\ntorch.ones(1 << 24).sum()")])
 
 
 class SandboxUnavailable(RuntimeError):
@@ -108,17 +114,12 @@ def uid_base():
     return int(value)
 
 
-def command(limits, slot, records_fd):
-    """The argv that runs the harness confined, reading its job from stdin.
-
-    The rlimits are set inside the sandbox, after bwrap has made its namespaces: run as a normal
-    user, the process limit then counts only this sandbox's user namespace, so a fork bomb
-    cannot use up the processes of the user that runs the grader and its other sandboxes.
-    """
+def _confined(slot):
+    """bwrap's argv (and, as root, setpriv's) up to the command it confines."""
     tools = _tools()
-    cpu = max(1, int(limits.wall_s))
-    argv = [tools["bwrap"], *_binds(), "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
-            "--die-with-parent", "--new-session", "--clearenv", "--chdir", "/tmp"]
+    argv = [tools["bwrap"], *_binds(), "--remount-ro", "/", "--remount-ro", "/dev", "--unshare-net",
+            "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent", "--new-session", "--clearenv",
+            "--chdir", "/tmp"]
     for key, value in ENV.items():
         argv += ["--setenv", key, value]
     if os.geteuid() == 0:
@@ -128,9 +129,33 @@ def command(limits, slot, records_fd):
     else:
         argv.insert(argv.index("--unshare-net"), "--unshare-user")
         argv += ["--"]
-    argv += [tools["prlimit"], f"--as={limits.memory_mb << 20}", f"--cpu={cpu}", f"--nproc={limits.processes}",
-             f"--fsize={limits.file_mb << 20}", "--nofile=256", "--core=0", "--"]
-    return argv + [sys.executable, "-I", "-m", "grading.harness", str(records_fd)]
+    return argv
+
+
+def command(limits, slot, records_fd):
+    """The argv that runs the harness confined, reading its job from stdin.
+
+    The rlimits are set inside the sandbox, after bwrap has made its namespaces: run as a normal
+    user, the process limit then counts only this sandbox's user namespace, so a fork bomb
+    cannot use up the processes of the user that runs the grader and its other sandboxes.
+    """
+    tools = _tools()
+    return _confined(slot) + [
+        tools["prlimit"], f"--as={limits.memory_mb << 20}", f"--cpu={_cpu_s(limits)}", f"--nproc={limits.processes}",
+        f"--fsize={limits.file_mb << 20}", "--nofile=256", "--core=0", "--",
+        sys.executable, "-I", "-m", "grading.harness", str(records_fd)]
+
+
+def template_command(slot, control_fd):
+    """The argv that starts a slot's template (grading.template), listening on `control_fd`."""
+    argv = _confined(slot)
+    binds = argv[1:argv.index("--remount-ro")]
+    keep = [binds[i + 2] for i, a in enumerate(binds) if a == "--ro-bind" and binds[i + 2].startswith("/tmp/")]
+    return argv + [sys.executable, "-I", "-m", "grading.template", str(control_fd), *keep]
+
+
+def _cpu_s(limits):
+    return max(1, int(limits.wall_s))
 
 
 def run(job_json, limits=Limits(), slot=0):
@@ -167,19 +192,127 @@ def run(job_json, limits=Limits(), slot=0):
     return Outcome(data, proc.returncode, timed_out.is_set(), seconds, usage.ru_maxrss / 1024, tail)
 
 
-def check(limits=Limits()):
-    """Run an empty job under `limits`: raise SandboxUnavailable, with bwrap's words, if it fails.
+def _tail(file, size=2000):
+    file.seek(0, os.SEEK_END)
+    file.seek(max(0, file.tell() - size))
+    return file.read().decode("utf-8", "replace")
 
-    A sandbox that cannot start would otherwise give every submission of a batch a crash and 0.
+
+class _Template:
+    """A slot's template (grading.template) in its sandbox, and the socket that talks to it."""
+
+    def __init__(self, slot, limits):
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.log = tempfile.TemporaryFile()
+        self.socket = ours
+        try:
+            self.proc = subprocess.Popen(template_command(slot, theirs.fileno()), stdin=subprocess.DEVNULL,
+                                         stdout=subprocess.DEVNULL, stderr=self.log, pass_fds=(theirs.fileno(),),
+                                         start_new_session=True)
+        finally:
+            theirs.close()
+        ours.settimeout(STARTUP_S)
+        if self._reply() != {"ready": True}:
+            why = _tail(self.log).strip()[-500:]
+            self.close()
+            raise SandboxUnavailable(f"the sandbox's template did not start: {why}")
+
+    def _reply(self):
+        try:
+            return json.loads(self.socket.recv(1 << 16) or b"null")
+        except (OSError, ValueError):  # socket.timeout is an OSError
+            return None
+
+    def run(self, job_json, limits):
+        """Send one job; returns (Outcome, whether the template can take another)."""
+        message = json.dumps({"wall_s": limits.wall_s, "cpu_s": _cpu_s(limits), "memory_mb": limits.memory_mb,
+                              "processes": limits.processes, "file_mb": limits.file_mb}).encode()
+        with tempfile.TemporaryFile() as job, tempfile.TemporaryFile() as records, \
+                tempfile.TemporaryFile() as stderr:
+            job.write(job_json)
+            job.seek(0)
+            start = time.monotonic()
+            self.socket.settimeout(limits.wall_s + REPLY_MARGIN_S)
+            try:
+                socket.send_fds(self.socket, [message], [job.fileno(), records.fileno(), stderr.fileno()])
+            except OSError:
+                pass
+            reply = self._reply()
+            seconds = time.monotonic() - start
+            records.seek(0)
+            data = records.read(limits.file_mb << 20)
+            tail = _tail(stderr)
+        if not isinstance(reply, dict) or "returncode" not in reply:
+            why = reply.get("error") if isinstance(reply, dict) else "the template stopped answering"
+            tail = f"{tail}\n{why}\n{_tail(self.log)}".strip()[-2000:]
+            return Outcome(data, -9, seconds > limits.wall_s, seconds, 0.0, tail), False
+        return Outcome(data, reply["returncode"], reply["timed_out"], seconds, reply["maxrss_kb"] / 1024, tail), True
+
+    def close(self):
+        _kill_group(self.proc.pid)
+        self.proc.wait()
+        self.socket.close()
+        self.log.close()
+
+
+class Pool:
+    """The sandboxes of one batch: a template per worker slot, started on first use.
+
+    Each job runs in a fresh child of its slot's template, in namespaces of its own (see
+    grading.template), so Python and torch are imported once per slot, not once per
+    submission. A template that fails a job is replaced for the next one. Where a sandbox may
+    not make namespaces of its own (some systems refuse nested user namespaces), `check` says
+    so and every job gets a sandbox of its own instead (`run`): the same isolation, slower.
     """
-    outcome = run(harness.job(), limits)
-    if outcome.returncode != 0 or b'"done"' not in outcome.records:
+
+    def __init__(self, limits=Limits()):
+        self.limits = limits
+        self.templates = {}
+        self.one_shot = False
+
+    def run(self, job_json, slot):
+        """Run one job in `slot` (one job per slot at a time); returns an Outcome."""
+        if self.one_shot:
+            return run(job_json, self.limits, slot)
+        template = self.templates.get(slot) or self.templates.setdefault(slot, _Template(slot, self.limits))
+        outcome, usable = template.run(job_json, self.limits)
+        if not usable:
+            del self.templates[slot]
+            template.close()
+        return outcome
+
+    def check(self):
+        """Run a small job (import torch, fill 64 MiB): raise SandboxUnavailable, with bwrap's or
+        Python's words, if it fails.
+
+        A sandbox that cannot start would otherwise give every submission of a batch a crash and 0.
+        """
+        outcome = self.run(CHECK_JOB, 0)
+        if not self.one_shot and outcome.returncode == -9 and NESTED_REFUSED in outcome.stderr_tail:
+            print("note: this machine refuses a sandbox namespaces of its own, so each submission starts "
+                  "Python and torch in a sandbox of its own (slower)", file=sys.stderr)
+            self.one_shot = True
+            outcome = self.run(CHECK_JOB, 0)
+        if outcome.records == b'{"done": true}\n' and outcome.returncode == 0:
+            return
+        failed = "".join(f"{e} " for e in judge.parse_records(outcome.records)[1].values())
         raise SandboxUnavailable(
-            f"the sandbox cannot run an empty job here (exit code {outcome.returncode}"
-            f"{', timed out' if outcome.timed_out else ''}): {outcome.stderr_tail.strip()[-500:]}\n"
+            f"the sandbox cannot run a small job here (exit code {outcome.returncode}"
+            f"{', timed out' if outcome.timed_out else ''}): {failed}{outcome.stderr_tail.strip()[-500:]}\n"
             "As a normal user, bubblewrap needs unprivileged user namespaces "
             "(sysctl user.max_user_namespaces > 0); a --memory or --timeout too small to start "
             "Python and torch fails the same way.")
+
+    def close(self):
+        for template in self.templates.values():
+            template.close()
+        self.templates.clear()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
 
 def _kill_group(pid):

@@ -1,6 +1,8 @@
 """The sandbox's mount plan: the fresh /tmp is mounted before the code binds, so code kept
 under /tmp (a clean clone in a temporary folder, as CI does) is not hidden by it; the process
-limit holds per sandbox; a sandbox that cannot start stops a batch before any grade."""
+limit holds per sandbox, with a template per slot and with a sandbox per job; nothing of one
+submission reaches the next in a slot; a sandbox that cannot start stops a batch before any
+grade."""
 import json
 import os
 import sys
@@ -48,29 +50,38 @@ FORKS_FIVE = ("import os\nfor _ in range(5):\n    pid = os.fork()\n    if pid ==
               "    os.waitpid(pid, 0)")
 
 
+def _one_shot(limits):
+    """A pool that gives every job a sandbox of its own, as where nested namespaces are refused."""
+    pool = sandbox.Pool(limits)
+    pool.one_shot = True
+    return pool
+
+
 @pytest.mark.slow  # the bomb runs to its 15 s wall-clock limit
 @pytest.mark.sandbox
-def test_a_fork_bomb_does_not_starve_the_next_sandbox():
+@pytest.mark.parametrize("pool", [sandbox.Pool, _one_shot], ids=["template", "one-shot"])
+def test_a_fork_bomb_does_not_starve_the_next_sandbox(pool):
     """While one sandbox holds all the processes it may have, another one starts and forks.
 
     Run as a normal user, every sandbox belongs to that user; the process limit must count each
     sandbox on its own, not the user's processes (it did, and the neighbour could not start).
     """
-    limits = sandbox.Limits(wall_s=15, processes=32)
-    bomb = threading.Thread(target=sandbox.run, args=(_job(FORK_BOMB), limits, 0))
-    bomb.start()
-    time.sleep(4)
-    neighbour = sandbox.run(_job(FORKS_FIVE), limits, 1)
-    bomb.join()
+    with pool(sandbox.Limits(wall_s=15, processes=32)) as sandboxes:
+        bomb = threading.Thread(target=sandboxes.run, args=(_job(FORK_BOMB), 0))
+        bomb.start()
+        time.sleep(4)
+        neighbour = sandboxes.run(_job(FORKS_FIVE), 1)
+        bomb.join()
     assert neighbour.returncode == 0, neighbour.stderr_tail
     assert _records(neighbour) == [{"done": True}]
 
 
 @pytest.mark.sandbox
-def test_the_process_limit_holds_inside_the_sandbox():
-    outcome = sandbox.run(_job("import os, time\npids = []\nfor _ in range(40):\n    pids.append(os.fork())\n"
-                               "    if pids[-1] == 0:\n        time.sleep(5)\n        os._exit(0)"),
-                          sandbox.Limits(wall_s=20, processes=16), 0)
+@pytest.mark.parametrize("pool", [sandbox.Pool, _one_shot], ids=["template", "one-shot"])
+def test_the_process_limit_holds_inside_the_sandbox(pool):
+    with pool(sandbox.Limits(wall_s=20, processes=16)) as sandboxes:
+        outcome = sandboxes.run(_job("import os, time\npids = []\nfor _ in range(40):\n    pids.append(os.fork())\n"
+                                     "    if pids[-1] == 0:\n        time.sleep(5)\n        os._exit(0)"), 0)
     errors = [r for r in _records(outcome) if "cell" in r]
     assert [e["cell"] for e in errors] == ["cell"]
     assert "BlockingIOError" in errors[0]["error"] or "Resource temporarily unavailable" in errors[0]["error"]
@@ -78,8 +89,8 @@ def test_the_process_limit_holds_inside_the_sandbox():
 
 @pytest.mark.sandbox
 def test_limits_too_small_to_start_python_are_refused_with_a_reason():
-    with pytest.raises(sandbox.SandboxUnavailable, match="exit code"):
-        sandbox.check(sandbox.Limits(memory_mb=64))
+    with pytest.raises(sandbox.SandboxUnavailable, match="exit code"), sandbox.Pool(sandbox.Limits(memory_mb=64)) as pool:
+        pool.check()
 
 
 @pytest.mark.slow
@@ -113,3 +124,94 @@ def test_a_root_sandbox_runs_as_the_uid_base_plus_its_slot(monkeypatch):
     monkeypatch.setenv("GRADING_UID_BASE", "61000")
     argv = sandbox.command(sandbox.Limits(), 3, 5)
     assert "--reuid=61003" in argv and "--regid=61003" in argv
+
+
+LEAVE_TRACES = r"""
+import builtins, os, signal, subprocess, sys, torch
+open('/tmp/trace', 'w').write('x')
+open('/dev/shm/trace', 'w').write('x')
+os.environ['TRACE'] = '1'
+torch.TRACE = builtins.TRACE = 1
+sys.modules['trace_module'] = sys
+subprocess.Popen(['/bin/sleep', '600'], start_new_session=True)
+others = [int(p) for p in os.listdir('/proc') if p.isdigit() and int(p) != os.getpid()]
+opened, signalled = [], []
+for pid in others:
+    try:
+        open(f'/proc/{pid}/mem', 'r+b').close()
+        if f'\t{os.getpid()}\n' not in open(f'/proc/{pid}/status').read():  # not itself
+            opened.append(pid)
+    except OSError:
+        pass
+    try:
+        os.kill(pid, signal.SIGKILL)
+        signalled.append(pid)
+    except OSError:
+        pass
+raise ValueError(opened, signalled)
+"""
+FIND_TRACES = r"""
+import builtins, os, sys, torch
+commands = []
+for pid in (p for p in os.listdir('/proc') if p.isdigit()):
+    try:
+        commands.append(open(f'/proc/{pid}/cmdline', 'rb').read().split(b'\0')[0].decode())
+    except OSError:
+        pass
+raise ValueError(os.listdir('/tmp'), os.listdir('/dev/shm'), 'TRACE' in os.environ, hasattr(torch, 'TRACE'),
+                 hasattr(builtins, 'TRACE'), 'trace_module' in sys.modules, [c for c in commands if 'sleep' in c])
+"""
+
+
+def _cell_error(outcome):
+    return next(r["error"] for r in _records(outcome) if "cell" in r)
+
+
+@pytest.mark.sandbox
+def test_nothing_of_one_submission_reaches_the_next_in_its_slot():
+    """Files in /tmp and /dev/shm, the environment, modules, globals and processes left by one
+    job are gone for the next one in the same template; the job could not open the template's
+    memory nor signal it (it still serves the next job)."""
+    with sandbox.Pool(sandbox.Limits(wall_s=20)) as pool:
+        first = pool.run(_job(LEAVE_TRACES), 0)
+        template = pool.templates[0]
+        second = pool.run(_job(FIND_TRACES), 0)
+        assert pool.templates[0] is template
+    opened, signalled = eval(_cell_error(first).removeprefix("ValueError: "))
+    assert opened == [], "a submission could open another process's memory"
+    assert len(signalled) <= 1, "a submission could signal processes other than its own child"
+    assert _cell_error(second) == "ValueError: ([], [], False, False, False, False, [])"
+
+
+@pytest.mark.sandbox
+def test_a_job_past_its_wall_clock_limit_is_killed_and_the_slot_goes_on():
+    stubborn = "import signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\nwhile True:\n    pass"
+    with sandbox.Pool(sandbox.Limits(wall_s=3)) as pool:
+        outcome = pool.run(_job(stubborn), 0)
+        after = pool.run(_job("x = 1"), 0)
+    assert outcome.timed_out and outcome.returncode == -9
+    assert 3 <= outcome.seconds < 10
+    assert after.returncode == 0 and _records(after) == [{"done": True}]
+
+
+@pytest.mark.sandbox
+def test_a_template_that_died_is_replaced_for_the_next_job():
+    with sandbox.Pool(sandbox.Limits(wall_s=20)) as pool:
+        pool.run(_job("x = 1"), 0)
+        os.killpg(pool.templates[0].proc.pid, 9)
+        lost = pool.run(_job("x = 1"), 0)
+        after = pool.run(_job("x = 1"), 0)
+    assert lost.returncode != 0 and "stopped answering" in lost.stderr_tail
+    assert after.returncode == 0 and _records(after) == [{"done": True}]
+
+
+@pytest.mark.sandbox
+def test_where_nested_namespaces_are_refused_each_job_gets_a_sandbox_of_its_own(monkeypatch, capsys):
+    refused = sandbox.Outcome(b"", -9, False, 0.1, 0.0, "PermissionError: [Errno 1] unshare: Operation not permitted")
+    monkeypatch.setattr(sandbox._Template, "run", lambda self, job_json, limits: (refused, False))
+    with sandbox.Pool(sandbox.Limits(wall_s=30)) as pool:
+        pool.check()
+        assert pool.one_shot and pool.templates == {}
+        outcome = pool.run(_job("x = 1"), 1)
+    assert outcome.returncode == 0 and _records(outcome) == [{"done": True}]
+    assert "refuses a sandbox namespaces of its own" in capsys.readouterr().err
