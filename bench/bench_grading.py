@@ -5,7 +5,8 @@
 Builds two identical throwaway courses, puts the same submissions in each (a mix of solved
 notebooks, untouched ones and typical mistakes, like a class), then grades one with stock
 nbgrader (one submission at a time, every cell executed in a kernel) and the other with
-`grading.autograde` (answer cells only, in bubblewrap sandboxes, `--workers` at a time).
+`grading.autograde` (answer cells only, in bubblewrap sandboxes, `--workers` at a time, each
+submission forked from its slot's template).
 Prints wall seconds, submissions per minute, the speed-up, and whether both gave every
 submission the same total.
 """
@@ -22,15 +23,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from grading import autograde, gradebook, repo, sandbox  # noqa: E402
 from grading.course import Course  # noqa: E402
+from lib import exercises  # noqa: E402
 from tests.notebooks import nbtools  # noqa: E402
-from tests.notebooks.mistakes import MISTAKES  # noqa: E402
 
 
 def class_of(chapter, n):
     """n submissions: every third solved, every third untouched, the rest one typical mistake each."""
     release = nbformat.read(repo.ROOT / repo.CHAPTERS / chapter / f"{chapter}.ipynb", as_version=4)
     solution = nbformat.read(repo.ROOT / repo.SOLUTIONS / chapter / f"{chapter}.ipynb", as_version=4)
-    mistakes = [(gid, src) for gid in nbtools.answer_cells(solution) for _, src in MISTAKES.get(gid, [])]
+    mistakes = [(gid, m.source) for gid in nbtools.answer_cells(solution) for m in exercises.get(gid).mistakes]
     out = {}
     for k in range(n):
         if k % 3 == 0:

@@ -9,9 +9,12 @@
   slot) inside the sandbox; run as a normal user, bwrap also makes a user namespace. Two
   batches graded at once as root need separate uids: set GRADING_UID_BASE (instead of 60000)
   for one of them, at least the other's workers apart.
-- rlimits (prlimit, util-linux, set inside the sandbox): address space, CPU seconds, processes
-  (per uid, or per user namespace), file size and open files; a wall-clock limit kills the
-  whole PID namespace.
+- rlimits (set inside the sandbox): address space, CPU seconds, processes (per uid, or per
+  user namespace), file size and open files; a wall-clock limit kills the whole PID namespace.
+- A template per worker slot (Pool, grading.template): Python and torch are imported once per
+  slot; each submission is forked from the template into namespaces of its own, with a fresh
+  /tmp and /dev/shm and its own rlimits. Where nested user namespaces are refused, each
+  submission gets a sandbox of its own instead (`run`, with prlimit), as slow as a fresh Python.
 - No grading flag: the environment is cleared and set to what a student's kernel would see.
 """
 import os

@@ -13,6 +13,8 @@ from grading import autograde, gradebook, sandbox, submissions
 from tests.grading import corpus
 
 pytestmark = [pytest.mark.slow, pytest.mark.sandbox]
+# An honest chapter 01 job takes under a second; the runs that never end take the whole limit.
+LIMITS = sandbox.Limits(wall_s=12)
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +33,7 @@ def graded(tmp_path_factory):
     notes = submissions.import_folder(course, corpus.CHAPTER, tmp / "inbox")
     other = course.submitted("honest_solved", corpus.CHAPTER) / f"{corpus.CHAPTER}.ipynb"
     before = hashlib.sha256(other.read_bytes()).hexdigest()
-    results = autograde.grade_all(course, corpus.CHAPTER, workers=2, limits=sandbox.Limits(wall_s=30),
+    results = autograde.grade_all(course, corpus.CHAPTER, workers=2, limits=LIMITS,
                                   progress=False)
     return course, entries, notes, {r["student"]: r for r in results}, before
 
@@ -92,7 +94,7 @@ def test_forbidden_api_is_named_in_the_verdict(graded):
 def test_regrading_is_idempotent_and_resume_skips_finished(graded):
     course, _, _, results, _ = graded
     assert autograde.pending(course, corpus.CHAPTER) == []
-    again = autograde.grade_all(course, corpus.CHAPTER, workers=2, limits=sandbox.Limits(wall_s=30),
+    again = autograde.grade_all(course, corpus.CHAPTER, workers=2, limits=LIMITS,
                                 force=True, progress=False)
     for r in again:
         old = results[r["student"]]["exercises"]
