@@ -43,12 +43,18 @@ class Release:
     @classmethod
     def of(cls, nb):
         code = [c for c in nb.cells if c.cell_type == "code"]
-        after = {}
-        for k, cell in enumerate(code[:-1]):
-            meta = cell.metadata.get("nbgrader", {})
-            if meta.get("grade") and not meta.get("solution") and meta.get("grade_id", "").endswith("_test"):
-                after[meta["grade_id"].removesuffix("_test")] = code[k + 1].source
-        return cls(code[0].source, after)
+        return cls(code[0].source, {gid: code[k].source for gid, k in switch_cells(code).items()})
+
+
+def switch_cells(code):
+    """{exercise grade_id: k} where code[k] (code: a notebook's code cells) is the cell after
+    that exercise's graded test cell, which switches to the lib version."""
+    out = {}
+    for k, cell in enumerate(code[:-1]):
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade") and not meta.get("solution") and meta.get("grade_id", "").endswith("_test"):
+            out[meta["grade_id"].removesuffix("_test")] = k + 1
+    return out
 
 
 def seed_for(key, chapter, student, grade_id):

@@ -5,7 +5,7 @@ from pathlib import Path
 import nbclient
 import nbformat
 
-from grading import repo
+from grading import judge, repo
 
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 
@@ -58,13 +58,8 @@ def graded_only(nb):
     the first code cell (imports), the answer cells, the graded test cells and the code cell
     after each graded test (the switch to the lib version)."""
     code = [c for c in nb.cells if c.cell_type == "code"]
-    keep = {id(code[0])}
-    for k, cell in enumerate(code):
-        meta = nbgrader_meta(cell)
-        if meta.get("grade") or meta.get("solution"):
-            keep.add(id(cell))
-        if meta.get("grade") and not meta.get("solution") and k + 1 < len(code):
-            keep.add(id(code[k + 1]))
+    keep = {id(code[0])} | {id(code[k]) for k in judge.switch_cells(code).values()}
+    keep |= {id(c) for c in code if nbgrader_meta(c).get("grade") or nbgrader_meta(c).get("solution")}
     out = nbformat.from_dict(nb)
     out.cells = [c for c, original in zip(out.cells, nb.cells) if id(original) in keep]
     return out
