@@ -1,10 +1,10 @@
 """Runs inside the sandbox: execute a submission's answer cells, call them on the judge's cases.
 
-Run as `python -m grading.harness FD` (one process per submission), it reads one job (JSON) from
-stdin and writes one JSON record per line to file descriptor FD, and nothing else; a template
-(grading.template) calls `serve` in a fresh child for each job instead. Nothing here is trusted: the student's code runs in this process and may rewrite
-any of it, so the records are only claims that the judge checks against its own reference
-(grading.judge). The job carries no answers and no grading flag.
+Run as `python -m grading.harness FD` (one process per submission), it reads one job (JSON)
+from stdin and writes one JSON record per line to file descriptor FD, and nothing else; a
+template (grading.template) calls `serve` in a fresh child for each job instead. Nothing here
+is trusted: the student's code runs in this process and may rewrite any of it, so the records
+are only claims that the judge checks against its own reference (grading.judge). The job carries no answers and no grading flag.
 
 Job: {"preamble": [source, ...], "answers": [[grade_id, source], ...],
       "exercises": {grade_id: [encoded args, ...]}, "after": {grade_id: source}, "cell_timeout": s}

@@ -121,8 +121,8 @@ def _confined(slot):
     """bwrap's argv (and, as root, setpriv's) up to the command it confines."""
     tools = _tools()
     argv = [tools["bwrap"], *_binds(), "--remount-ro", "/", "--remount-ro", "/dev", "--unshare-net",
-            "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent", "--new-session", "--clearenv",
-            "--chdir", "/tmp"]
+            "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent", "--new-session",
+            "--clearenv", "--chdir", "/tmp"]
     for key, value in ENV.items():
         argv += ["--setenv", key, value]
     if os.geteuid() == 0:
@@ -144,8 +144,8 @@ def command(limits, slot, records_fd):
     """
     tools = _tools()
     return _confined(slot) + [
-        tools["prlimit"], f"--as={limits.memory_mb << 20}", f"--cpu={_cpu_s(limits)}", f"--nproc={limits.processes}",
-        f"--fsize={limits.file_mb << 20}", "--nofile=256", "--core=0", "--",
+        tools["prlimit"], f"--as={limits.memory_mb << 20}", f"--cpu={_cpu_s(limits)}",
+        f"--nproc={limits.processes}", f"--fsize={limits.file_mb << 20}", "--nofile=256", "--core=0", "--",
         sys.executable, "-I", "-m", "grading.harness", str(records_fd)]
 
 
@@ -153,7 +153,8 @@ def template_command(slot, control_fd):
     """The argv that starts a slot's template (grading.template), listening on `control_fd`."""
     argv = _confined(slot)
     binds = argv[1:argv.index("--remount-ro")]
-    keep = [binds[i + 2] for i, a in enumerate(binds) if a == "--ro-bind" and binds[i + 2].startswith("/tmp/")]
+    keep = [binds[i + 2] for i, a in enumerate(binds)
+            if a == "--ro-bind" and binds[i + 2].startswith("/tmp/")]
     return argv + [sys.executable, "-I", "-m", "grading.template", str(control_fd), *keep]
 
 
@@ -210,8 +211,8 @@ class _Template:
         self.socket = ours
         try:
             self.proc = subprocess.Popen(template_command(slot, theirs.fileno()), stdin=subprocess.DEVNULL,
-                                         stdout=subprocess.DEVNULL, stderr=self.log, pass_fds=(theirs.fileno(),),
-                                         start_new_session=True)
+                                         stdout=subprocess.DEVNULL, stderr=self.log,
+                                         pass_fds=(theirs.fileno(),), start_new_session=True)
         finally:
             theirs.close()
         ours.settimeout(STARTUP_S)
@@ -249,7 +250,8 @@ class _Template:
             why = reply.get("error") if isinstance(reply, dict) else "the template stopped answering"
             tail = f"{tail}\n{why}\n{_tail(self.log)}".strip()[-2000:]
             return Outcome(data, -9, seconds > limits.wall_s, seconds, 0.0, tail), False
-        return Outcome(data, reply["returncode"], reply["timed_out"], seconds, reply["maxrss_kb"] / 1024, tail), True
+        peak_mb = reply["maxrss_kb"] / 1024
+        return Outcome(data, reply["returncode"], reply["timed_out"], seconds, peak_mb, tail), True
 
     def close(self):
         _kill_group(self.proc.pid)

@@ -84,8 +84,10 @@ def isolate(keep):
 
 def _set_limits(limits):
     mib = 1 << 20
-    for name, value in ((resource.RLIMIT_AS, limits["memory_mb"] * mib), (resource.RLIMIT_CPU, limits["cpu_s"]),
-                        (resource.RLIMIT_NPROC, limits["processes"]), (resource.RLIMIT_FSIZE, limits["file_mb"] * mib),
+    for name, value in ((resource.RLIMIT_AS, limits["memory_mb"] * mib),
+                        (resource.RLIMIT_CPU, limits["cpu_s"]),
+                        (resource.RLIMIT_NPROC, limits["processes"]),
+                        (resource.RLIMIT_FSIZE, limits["file_mb"] * mib),
                         (resource.RLIMIT_NOFILE, 256), (resource.RLIMIT_CORE, 0)):
         resource.setrlimit(name, (value, value))
 
@@ -161,7 +163,8 @@ def main():
         if not message:
             return
         try:
-            reply = run(control, json.loads(message), fds, keep) if len(fds) == 3 else {"error": "bad message"}
+            ok = len(fds) == 3
+            reply = run(control, json.loads(message), fds, keep) if ok else {"error": "bad message"}
         finally:
             for fd in fds:
                 os.close(fd)
