@@ -34,6 +34,7 @@ def test_unsafe_student_ids_are_refused(student):
         check_student_id(student)
 
 
+@pytest.mark.slow  # course01 releases the chapter with nbgrader
 def test_import_skips_links_and_bad_names(tmp_path, course01):
     inbox = tmp_path / "inbox"
     (inbox / "good").mkdir(parents=True)
