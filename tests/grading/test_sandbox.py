@@ -198,6 +198,7 @@ def test_nothing_of_one_submission_reaches_the_next_in_its_slot():
     assert _cell_error(second) == f"ValueError: ({kept}, [], False, False, False, False, [])"
 
 
+@pytest.mark.slow  # waits for its wall-clock limit
 @pytest.mark.sandbox
 def test_a_job_past_its_wall_clock_limit_is_killed_and_the_slot_goes_on():
     stubborn = "import signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\nwhile True:\n    pass"
