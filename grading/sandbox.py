@@ -151,11 +151,10 @@ def command(limits, slot, records_fd):
 
 def template_command(slot, control_fd):
     """The argv that starts a slot's template (grading.template), listening on `control_fd`."""
-    argv = _confined(slot)
-    binds = argv[1:argv.index("--remount-ro")]
+    binds = _binds()
     keep = [binds[i + 2] for i, a in enumerate(binds)
             if a == "--ro-bind" and binds[i + 2].startswith("/tmp/")]
-    return argv + [sys.executable, "-I", "-m", "grading.template", str(control_fd), *keep]
+    return _confined(slot) + [sys.executable, "-I", "-m", "grading.template", str(control_fd), *keep]
 
 
 def _cpu_s(limits):
@@ -190,9 +189,7 @@ def run(job_json, limits=Limits(), slot=0):
         seconds = time.monotonic() - start
         records.seek(0)
         data = records.read(limits.file_mb << 20)
-        stderr.seek(0, os.SEEK_END)
-        stderr.seek(max(0, stderr.tell() - 2000))
-        tail = stderr.read().decode("utf-8", "replace")
+        tail = _tail(stderr)
     return Outcome(data, proc.returncode, timed_out.is_set(), seconds, usage.ru_maxrss / 1024, tail)
 
 
