@@ -39,7 +39,7 @@ if os.environ.get("PYTEST_XDIST_WORKER_COUNT"):
     os.environ.setdefault("GRADING_UID_BASE", str(60000 + 1000 * int(os.environ["PYTEST_XDIST_WORKER"][2:])))
 
 MODULE_FIXTURE_MODULES = {"tests/setup/test_open_command.py", "tests/lib/test_widget_learning_curves.py",
-                          "tests/grading/test_corpus.py"}
+                          "tests/grading/test_corpus.py", "tests/grading/test_mistakes.py"}
 ROUND_TRIP_MODULES = {"tests/notebooks/test_roundtrip.py", "tests/notebooks/test_student_run.py"}
 
 

@@ -19,13 +19,15 @@ import argparse
 import os
 import sys
 
-from grading import authoring, autograde, repo, report, sandbox, submissions
+from grading import repo, report, submissions
 from grading.course import Course
 
 AUTHORING = ("execute", "generate", "validate", "build")
 
 
 def _authoring(command, chapters):
+    from grading import authoring  # nbclient: only the authoring commands need it
+
     known = repo.chapter_names()
     unknown = [c for c in chapters if c not in known]
     if unknown:
@@ -97,6 +99,8 @@ def main(argv=None):
         for student, note in submissions.import_folder(course, args.chapter, args.folder).items():
             print(f"{student}: {note}")
     elif args.command == "autograde":
+        from grading import autograde, sandbox  # torch: only grading needs it (seconds per command)
+
         if args.workers < 1 or args.timeout <= 0 or args.memory < 512:
             parser.error("autograde needs --workers >= 1, --timeout > 0 seconds and --memory >= 512 MiB")
         limits = sandbox.Limits(wall_s=args.timeout, memory_mb=args.memory)

@@ -21,7 +21,7 @@ def execute(path, timeout=600):
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
     client = nbclient.NotebookClient(
-        nb, timeout=timeout, kernel_name="python3", record_timing=False,
+        nb, timeout=timeout, kernel_name="python3", record_timing=False, shutdown_kernel="immediate",
         resources={"metadata": {"path": str(path.parent)}},
     )
     env = repo.tool_env()

@@ -22,16 +22,6 @@ def _sha256(path):
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
 
 
-def verdict_path(course, chapter, student):
-    """Where a submission's verdict is kept (outside the autograded folder, so not in the feedback)."""
-    return course.state / "verdicts" / chapter / f"{student}.json"
-
-
-def load_verdict(course, chapter, student):
-    path = verdict_path(course, chapter, student)
-    return json.loads(path.read_text()) if path.is_file() else None
-
-
 class Batch:
     """Everything a worker needs that is the same for every submission of a chapter."""
 
@@ -91,7 +81,7 @@ def pending(course, chapter, force=False):
         return students
     todo = []
     for student in students:
-        verdict = load_verdict(course, chapter, student)
+        verdict = course.load_verdict(student, chapter)
         path = course.submitted(student, chapter) / f"{chapter}.ipynb"
         if verdict is None or verdict.get("sha256") != _sha256(path):
             todo.append(student)
@@ -105,26 +95,31 @@ def save(course, chapter, gb, result, nb):
     folder = course.autograded(student, chapter)
     folder.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, folder / f"{chapter}.ipynb")
-    path = verdict_path(course, chapter, student)
+    path = course.verdict(student, chapter)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(result, indent=1))
     os.replace(tmp, path)
 
 
-def grade_all(course, chapter, workers=2, limits=None, force=False, progress=True):
+def grade_all(course, chapter, workers=2, limits=None, force=False, progress=True, pool=None):
     """Autograde `chapter`'s pending submissions with `workers` sandboxes at a time.
 
     Returns the list of verdicts written in this run. `limits`: sandbox.Limits (default ones if None).
-    Raises sandbox.SandboxUnavailable, before grading anything, if an empty job fails under `limits`.
+    pool: an open sandbox.Pool to grade in, left open for the caller's next batch (its templates
+    already started; its limits apply, so `limits` must be None); by default one of this batch's own.
+    Raises sandbox.SandboxUnavailable, before grading anything, if a small job fails under the limits.
     """
-    limits = limits or sandbox.Limits()
-    batch = Batch(course, chapter, limits)
+    if pool is None:
+        with sandbox.Pool(limits or sandbox.Limits()) as own:
+            return grade_all(course, chapter, workers, None, force, progress, own)
+    if limits is not None:
+        raise ValueError("grade_all: pass limits or a pool (which has its own limits), not both")
+    batch = Batch(course, chapter, pool.limits)
     todo = pending(course, chapter, force)
-    with sandbox.Pool(limits) as pool:
-        if todo:
-            pool.check()
-        return _grade(course, chapter, batch, pool, todo, workers, progress)
+    if todo:
+        pool.check()
+    return _grade(course, chapter, batch, pool, todo, workers, progress)
 
 
 def _grade(course, chapter, batch, pool, todo, workers, progress):

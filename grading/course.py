@@ -5,6 +5,7 @@ state (submissions, autograded copies, feedback, the SQLite gradebook, the judge
 `state` (ROOT/.grading by default). Every nbgrader command the tool runs gets these settings as
 flags, so a course elsewhere (a test's temporary folder) needs no config file.
 """
+import json
 import os
 import re
 import secrets
@@ -39,6 +40,15 @@ class Course:
 
     def feedback(self, student, chapter):
         return self.state / "feedback" / student / chapter
+
+    def verdict(self, student, chapter):
+        """A submission's verdict file (outside the autograded folder, so not in the feedback)."""
+        return self.state / "verdicts" / chapter / f"{student}.json"
+
+    def load_verdict(self, student, chapter):
+        """The saved verdict of a submission (a dict), or None before it is graded."""
+        path = self.verdict(student, chapter)
+        return json.loads(path.read_text()) if path.is_file() else None
 
     def release_notebook(self, chapter):
         """The released student notebook of `chapter` (chapters/NAME/NAME.ipynb)."""

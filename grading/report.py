@@ -1,12 +1,12 @@
 """A chapter's results at a glance: score distribution, pass rate per exercise, problems."""
 import statistics
 
-from grading import autograde, submissions
+from grading import submissions
 
 
 def verdicts(course, chapter):
     """The saved verdicts of every submission of `chapter` (ungraded ones left out)."""
-    found = (autograde.load_verdict(course, chapter, s) for s in submissions.submitted_students(course, chapter))
+    found = (course.load_verdict(s, chapter) for s in submissions.submitted_students(course, chapter))
     return [v for v in found if v is not None]
 
 

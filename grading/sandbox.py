@@ -26,6 +26,7 @@ import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -118,7 +119,11 @@ def uid_base():
 
 
 def _confined(slot):
-    """bwrap's argv (and, as root, setpriv's) up to the command it confines."""
+    """bwrap's argv (and, as root, setpriv's) up to the command it confines.
+
+    With --die-with-parent, the sandbox is killed when the *thread* that started bwrap ends
+    (Linux's parent-death signal follows the thread), and killing bwrap kills all it runs.
+    """
     tools = _tools()
     argv = [tools["bwrap"], *_binds(), "--remount-ro", "/", "--remount-ro", "/dev", "--unshare-net",
             "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent", "--new-session",
@@ -202,14 +207,15 @@ def _tail(file, size=2000):
 class _Template:
     """A slot's template (grading.template) in its sandbox, and the socket that talks to it."""
 
-    def __init__(self, slot, limits):
+    def __init__(self, slot, limits, spawner):
+        """spawner: the thread pool (of one long-lived thread) that starts bwrap: see _confined."""
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.log = tempfile.TemporaryFile()
         self.socket = ours
         try:
-            self.proc = subprocess.Popen(template_command(slot, theirs.fileno()), stdin=subprocess.DEVNULL,
-                                         stdout=subprocess.DEVNULL, stderr=self.log,
-                                         pass_fds=(theirs.fileno(),), start_new_session=True)
+            self.proc = spawner.submit(subprocess.Popen, template_command(slot, theirs.fileno()),
+                                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self.log,
+                                       pass_fds=(theirs.fileno(),), start_new_session=True).result()
         finally:
             theirs.close()
         ours.settimeout(STARTUP_S)
@@ -271,12 +277,19 @@ class Pool:
         self.limits = limits
         self.templates = {}
         self.one_shot = False
+        self._spawner = None  # the thread that starts templates, alive as long as they are
 
     def run(self, job_json, slot):
         """Run one job in `slot` (one job per slot at a time); returns an Outcome."""
         if self.one_shot:
             return run(job_json, self.limits, slot)
-        template = self.templates.get(slot) or self.templates.setdefault(slot, _Template(slot, self.limits))
+        template = self.templates.get(slot)
+        if template is not None and template.proc.poll() is not None:  # ended between jobs: start anew
+            template.close()
+            template = None
+        if template is None:
+            self._spawner = self._spawner or ThreadPoolExecutor(1, thread_name_prefix="sandbox-templates")
+            template = self.templates[slot] = _Template(slot, self.limits, self._spawner)
         outcome, usable = template.run(job_json, self.limits)
         if not usable:
             del self.templates[slot]
@@ -309,6 +322,9 @@ class Pool:
         for template in self.templates.values():
             template.close()
         self.templates.clear()
+        if self._spawner is not None:
+            self._spawner.shutdown()
+            self._spawner = None
 
     def __enter__(self):
         return self

@@ -4,9 +4,6 @@ The tests that run the sandboxed grader (marked `sandbox`) are skipped, with the
 how to install what is missing, on a machine without bubblewrap and prlimit (macOS, or Linux
 without the package); .ci/run installs them and refuses to run without them.
 """
-import shutil
-from pathlib import Path
-
 import nbformat
 import pytest
 
@@ -33,14 +30,14 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason=f"the grading sandbox cannot run: {reason}"))
 
 
-def released_course(tmp_path, chapters, db_url=None):
-    """A course in tmp_path/course with `chapters` copied from this repository and released."""
-    root = Path(tmp_path) / "course"
-    for chapter in chapters:
-        shutil.copytree(repo.ROOT / repo.SOLUTIONS / chapter, root / repo.SOLUTIONS / chapter)
+def released_course(tmp_path, chapter, db_url=None):
+    """A course in tmp_path/course with `chapter` copied from this repository and released (into
+    the gradebook at `db_url`, else a copy of the one nbtools.generated made)."""
+    if db_url is None:
+        return Course(nbtools.released_copy(chapter, tmp_path))
+    root = nbtools.make_course(tmp_path, [chapter])
     course = Course(root, db_url=db_url)
-    for chapter in chapters:
-        course.nbgrader("generate_assignment", chapter, "--force")
+    course.nbgrader("generate_assignment", chapter, "--force")
     return course
 
 
@@ -71,4 +68,4 @@ def submit(course, chapter, student, content):
 
 @pytest.fixture
 def course01(tmp_path):
-    return released_course(tmp_path, ["01_neurons"])
+    return released_course(tmp_path, "01_neurons")

@@ -18,10 +18,17 @@ LIMITS = sandbox.Limits(wall_s=12)
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
+def pool():
+    """The sandboxes of both batches below (their templates start once)."""
+    with sandbox.Pool(LIMITS) as shared:
+        yield shared
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory, pool):
     from tests.grading.conftest import released_course
     tmp = tmp_path_factory.mktemp("corpus")
-    course = released_course(tmp, [corpus.CHAPTER])
+    course = released_course(tmp, corpus.CHAPTER)
     entries = corpus.corpus(course.root)
     for student, (name, content, _, _) in entries.items():
         folder = tmp / "inbox" / student
@@ -33,8 +40,7 @@ def graded(tmp_path_factory):
     notes = submissions.import_folder(course, corpus.CHAPTER, tmp / "inbox")
     other = course.submitted("honest_solved", corpus.CHAPTER) / f"{corpus.CHAPTER}.ipynb"
     before = hashlib.sha256(other.read_bytes()).hexdigest()
-    results = autograde.grade_all(course, corpus.CHAPTER, workers=2, limits=LIMITS,
-                                  progress=False)
+    results = autograde.grade_all(course, corpus.CHAPTER, workers=2, progress=False, pool=pool)
     return course, entries, notes, {r["student"]: r for r in results}, before
 
 
@@ -91,11 +97,10 @@ def test_forbidden_api_is_named_in_the_verdict(graded):
         assert "torch.sigmoid" in message or "sys.setprofile" in message, message
 
 
-def test_regrading_is_idempotent_and_resume_skips_finished(graded):
+def test_regrading_is_idempotent_and_resume_skips_finished(graded, pool):
     course, _, _, results, _ = graded
     assert autograde.pending(course, corpus.CHAPTER) == []
-    again = autograde.grade_all(course, corpus.CHAPTER, workers=2, limits=LIMITS,
-                                force=True, progress=False)
+    again = autograde.grade_all(course, corpus.CHAPTER, workers=2, force=True, progress=False, pool=pool)
     for r in again:
         old = results[r["student"]]["exercises"]
         assert {g: e["score"] for g, e in r["exercises"].items()} == {g: e["score"] for g, e in old.items()}, \

@@ -10,9 +10,16 @@ from lib import exercises
 pytestmark = [pytest.mark.slow, pytest.mark.sandbox]
 
 
+@pytest.fixture(scope="module")
+def pool():
+    """One pool for every chapter's batch: its templates start once, not once per chapter."""
+    with sandbox.Pool(sandbox.Limits(wall_s=90)) as shared:
+        yield shared
+
+
 @pytest.mark.parametrize("chapter", repo.chapter_names())
-def test_specs_reject_every_typical_mistake(chapter, tmp_path):
-    course = released_course(tmp_path, [chapter])
+def test_specs_reject_every_typical_mistake(chapter, tmp_path, pool):
+    course = released_course(tmp_path, chapter)
     release, _ = notebooks(chapter)
     mistakes = {e.grade_id: e.mistakes for e in exercises.for_chapter(chapter)}
     ids = list(mistakes)
@@ -23,7 +30,7 @@ def test_specs_reject_every_typical_mistake(chapter, tmp_path):
         answers = {g: mistakes[g][k].source for g in ids if len(mistakes[g]) > k}
         submit(course, chapter, f"mistake_{k}", solved(chapter, answers))
         expected[f"mistake_{k}"] = set(ids) - set(answers)
-    results = autograde.grade_all(course, chapter, workers=2, limits=sandbox.Limits(wall_s=90), progress=False)
+    results = autograde.grade_all(course, chapter, workers=2, progress=False, pool=pool)
     wrong = {}
     for r in results:
         passed = {g for g, e in r["exercises"].items() if e["passed"]}

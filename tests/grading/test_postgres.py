@@ -57,7 +57,7 @@ def postgres():
 
 
 def test_grades_on_postgresql(tmp_path, postgres):
-    course = released_course(tmp_path, [CHAPTER], db_url=postgres)
+    course = released_course(tmp_path, CHAPTER, db_url=postgres)
     expected = {"full": 10, "none": 0, "partial": 9, "broken": 0}
     submit(course, CHAPTER, "full", solved(CHAPTER))
     submit(course, CHAPTER, "none", solved(CHAPTER, {g: "" for g in WRONG} | {

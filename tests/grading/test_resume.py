@@ -15,7 +15,7 @@ CHAPTER = "01_neurons"
 
 
 def test_killed_batch_resumes(tmp_path):
-    course = released_course(tmp_path, [CHAPTER])
+    course = released_course(tmp_path, CHAPTER)
     students = [f"s{k}" for k in range(6)]
     for student in students:
         submit(course, CHAPTER, student, solved(CHAPTER))

@@ -34,6 +34,13 @@ def test_solutions_and_grading_state_are_not_mounted():
     assert not any(s.endswith(("/solutions", "/.grading")) or "/solutions/" in s for s in sources)
 
 
+def test_a_batch_takes_limits_or_a_pool_not_both():
+    with sandbox.Pool(sandbox.Limits()) as pool:
+        with pytest.raises(ValueError, match="limits or a pool"):
+            autograde.grade_all(None, "01_neurons", limits=sandbox.Limits(wall_s=5), pool=pool)
+        assert pool.templates == {}, "nothing may start before the arguments are checked"
+
+
 def _job(source):
     """A harness job with one answer cell and no cases."""
     return harness.job([("cell", source)], cell_timeout=30)
@@ -108,7 +115,7 @@ def test_limits_too_small_to_start_python_are_refused_with_a_reason():
 @pytest.mark.slow
 @pytest.mark.sandbox
 def test_a_sandbox_that_cannot_start_stops_the_batch_before_any_grade(tmp_path, monkeypatch):
-    course = released_course(tmp_path, ["01_neurons"])
+    course = released_course(tmp_path, "01_neurons")
     submit(course, "01_neurons", "s1", solved("01_neurons"))
     binds = sandbox._binds
     missing = tmp_path / "missing"
@@ -211,14 +218,37 @@ def test_a_job_past_its_wall_clock_limit_is_killed_and_the_slot_goes_on():
 
 
 @pytest.mark.sandbox
-def test_a_template_that_died_is_replaced_for_the_next_job():
+def test_a_template_that_dies_during_a_job_is_replaced_for_the_next_job():
     with _templates(sandbox.Limits(wall_s=20)) as pool:
-        pool.run(_job("x = 1"), 0)
-        os.killpg(pool.templates[0].proc.pid, 9)
-        lost = pool.run(_job("x = 1"), 0)
+        pid = pool.templates[0].proc.pid
+        threading.Timer(2, os.killpg, (pid, 9)).start()
+        lost = pool.run(_job("import time\ntime.sleep(8)"), 0)
         after = pool.run(_job("x = 1"), 0)
+        assert pool.templates[0].proc.pid != pid
     assert lost.returncode != 0 and "stopped answering" in lost.stderr_tail
     assert after.returncode == 0 and _records(after) == [{"done": True}]
+
+
+@pytest.mark.sandbox
+def test_a_template_that_ended_between_jobs_costs_the_next_job_nothing():
+    """A template started by a thread that has ended lives on (bwrap's parent-death signal follows
+    the thread that started it, and once took it down between batches); one that ended while
+    idle is replaced before the next job, which gets no crash and no 0 for it."""
+    with _templates(sandbox.Limits(wall_s=20)) as pool:
+        started = threading.Thread(target=pool.run, args=(_job("x = 1"), 1))
+        started.start()
+        started.join()
+        time.sleep(1)
+        same = pool.templates[1].proc.pid
+        outcome = pool.run(_job("x = 1"), 1)
+        assert outcome.returncode == 0 and _records(outcome) == [{"done": True}], outcome.stderr_tail
+        assert pool.templates[1].proc.pid == same, "the template of a thread that ended was lost"
+        os.killpg(same, 9)
+        pool.templates[1].proc.wait()
+        outcome = pool.run(_job("x = 1"), 1)
+        assert outcome.returncode == 0 and _records(outcome) == [{"done": True}], outcome.stderr_tail
+
+
 
 
 @pytest.mark.sandbox

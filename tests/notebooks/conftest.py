@@ -50,13 +50,15 @@ class RoundTrip:
 def submissions(student_nb, solution_nb):
     """{student id: (notebook, {test grade_id: expected score fraction})}.
 
-    "solved" and "untouched" are the whole notebook. Mistake k of every exercise goes into
-    "mistake_k", which holds only what grading reads (nbtools.graded_only), as a student who
-    deleted the demonstrations would hand in: a handful of short runs covers the whole list.
+    "untouched" is the whole notebook (the student-run tests read its run). "solved" and
+    "mistake_k" (mistake k of every exercise) hold only what grading reads (nbtools.graded_only),
+    as a student who deleted the demonstrations would hand in: a handful of short runs covers the
+    whole list. The solved notebook's other cells run under nbval: the solutions notebook differs
+    from it only in the test cells' hidden parts, which autograde puts back.
     """
     test_ids = nbtools.graded_test_ids(solution_nb)
     subs = {
-        "solved": (nbtools.filled(student_nb, solution_nb), dict.fromkeys(test_ids, 1.0)),
+        "solved": (nbtools.graded_only(nbtools.filled(student_nb, solution_nb)), dict.fromkeys(test_ids, 1.0)),
         "untouched": (student_nb, dict.fromkeys(test_ids, 0.0)),
     }
     mistakes = {gid: exercises.get(gid).mistakes for gid in nbtools.answer_cells(solution_nb)}
@@ -69,9 +71,9 @@ def submissions(student_nb, solution_nb):
 
 
 def round_trip(chapter, tmp_path):
-    """Generate `chapter`, submit every submission above, autograde, read the gradebook."""
-    root = nbtools.make_course(tmp_path)
-    repo.nbgrader("generate_assignment", chapter, "--force", root=root, capture=True)
+    """Generate `chapter` (a copy of nbtools.generated), submit every submission above, autograde,
+    read the gradebook."""
+    root = nbtools.released_copy(chapter, tmp_path)
     run = RoundTrip(root, chapter, 0, "")
     for src in repo.notebooks(repo.SOLUTIONS, root, [chapter]):
         solution_nb = nbformat.read(src, as_version=4)

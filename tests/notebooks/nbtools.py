@@ -1,5 +1,7 @@
 """Helpers for the notebook tests: throwaway course copies, cell lookup, filled-in answers."""
+import atexit
 import shutil
+import tempfile
 from pathlib import Path
 
 import nbclient
@@ -10,13 +12,38 @@ from grading import judge, repo
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 
 
-def make_course(tmp_path):
-    """A throwaway course root holding copies of solutions/ and the nbgrader configuration."""
+def make_course(tmp_path, chapters=None):
+    """A throwaway course root holding copies of solutions/ (every chapter, or `chapters`) and the
+    nbgrader configuration."""
     root = Path(tmp_path) / "course"
-    shutil.copytree(repo.ROOT / repo.SOLUTIONS, root / repo.SOLUTIONS)
+    for name in chapters or repo.chapter_names():
+        shutil.copytree(repo.ROOT / repo.SOLUTIONS / name, root / repo.SOLUTIONS / name)
     (root / "grading").mkdir()
     shutil.copy(repo.ROOT / "grading" / "nbgrader_config.py", root / "grading")
     shutil.copy(repo.ROOT / "nbgrader_config.py", root)
+    return root
+
+
+_GENERATED = {}
+
+
+def generated(chapter):
+    """A course root where `nbgrader generate_assignment` made `chapter`'s student version and
+    gradebook, made once per test process (nbgrader takes seconds to start): see released_copy."""
+    if chapter not in _GENERATED:
+        tmp = Path(tempfile.mkdtemp(prefix=f"generated-{chapter}-"))
+        atexit.register(shutil.rmtree, tmp, ignore_errors=True)
+        root = make_course(tmp, [chapter])
+        repo.nbgrader("generate_assignment", chapter, "--force", root=root, capture=True)
+        _GENERATED[chapter] = root
+    return _GENERATED[chapter]
+
+
+def released_copy(chapter, tmp_path):
+    """tmp_path/course: a course of its own, as `nbgrader generate_assignment CHAPTER` leaves it
+    (a copy of generated(chapter): nothing a test writes there reaches another test)."""
+    root = Path(tmp_path) / "course"
+    shutil.copytree(generated(chapter), root)
     return root
 
 
@@ -68,7 +95,7 @@ def graded_only(nb):
 def execute(nb, cwd, env=None, timeout=120):
     """Run `nb` in a fresh kernel with errors allowed; returns the executed notebook."""
     client = nbclient.NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
-                                     resources={"metadata": {"path": str(cwd)}})
+                                     shutdown_kernel="immediate", resources={"metadata": {"path": str(cwd)}})
     client.execute(env=env or repo.tool_env())
     return nb
 

@@ -1,7 +1,8 @@
 """The grading round trip through real nbgrader: generate, submit, autograde, read the gradebook.
 
 Each chapter's round trip runs once (tests/notebooks/conftest.py); each test checks one claim:
-- the solutions, typed into the student notebook, score full marks;
+- the solutions, typed into the student notebook, score full marks (its graded cells only, as
+  the typical mistakes below: nbval runs the whole solutions notebook);
 - the untouched student notebook scores zero on every autograded cell;
 - every typical mistake in the exercises' definitions (lib/exercises) scores zero on its
   exercise, and does not cost points on the other exercises.
