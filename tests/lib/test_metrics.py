@@ -30,6 +30,7 @@ def assert_same(ours, theirs):
         np.testing.assert_allclose(np.asarray(got.cpu()), np.asarray(want, dtype=np.float64), rtol=1e-12, atol=0)
 
 
+@pytest.mark.slow  # hundreds of scikit-learn calls: seconds
 @pytest.mark.parametrize("average", ["micro", "macro", "weighted", None])
 @pytest.mark.parametrize("zero_division", [0.0, 1.0, math.nan])
 def test_precision_recall_f1_equal_sklearn(average, zero_division, gen, device):
@@ -42,6 +43,7 @@ def test_precision_recall_f1_equal_sklearn(average, zero_division, gen, device):
         assert_same(ours, sklearn_prf(y_true, y_pred, average=average, zero_division=zero_division))
 
 
+@pytest.mark.slow  # hundreds of scikit-learn calls: seconds
 @pytest.mark.parametrize("zero_division", [0.0, 1.0, math.nan])
 def test_binary_average_equals_sklearn(zero_division, gen):
     for _ in range(200):
@@ -83,6 +85,7 @@ def test_confusion_matrix_and_accuracy_equal_sklearn(gen, device):
         assert metrics.accuracy(yt, yp).item() == skm.accuracy_score(y_true.numpy(), y_pred.numpy())
 
 
+@pytest.mark.slow  # hundreds of scikit-learn calls: seconds
 def test_classification_report_equals_sklearn(gen):
     for y_true, y_pred, c in random_cases(gen, 100):
         ours = metrics.classification_report(y_true, y_pred, c, output_dict=True)
