@@ -1,8 +1,8 @@
 """The sandbox's mount plan: the fresh /tmp is mounted before the code binds, so code kept
 under /tmp (a clean clone in a temporary folder, as CI does) is not hidden by it; the process
 limit holds per sandbox, with a template per slot and with a sandbox per job; nothing of one
-submission reaches the next in a slot; a sandbox that cannot start stops a batch before any
-grade."""
+submission reaches the next in a slot; a template that ends, while idle or during a job, is
+replaced; a sandbox that cannot start stops a batch before any grade."""
 import json
 import os
 import sys
@@ -247,8 +247,6 @@ def test_a_template_that_ended_between_jobs_costs_the_next_job_nothing():
         pool.templates[1].proc.wait()
         outcome = pool.run(_job("x = 1"), 1)
         assert outcome.returncode == 0 and _records(outcome) == [{"done": True}], outcome.stderr_tail
-
-
 
 
 @pytest.mark.sandbox
