@@ -17,6 +17,7 @@ import pytest
 
 from grading import repo
 from tests import lab_server
+from tests.browser import jlab
 from tests.notebooks import nbtools
 
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -147,4 +148,5 @@ def page(browser):
     pg = context.new_page()
     pg.set_default_timeout(60_000)
     yield pg
+    jlab.close_kernel(pg)
     context.close()

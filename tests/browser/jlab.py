@@ -11,6 +11,31 @@ KERNEL_IDLE = """() => {
   return !!k && k.status === 'idle';
 }"""
 
+NOTEBOOK_READY = """rel => {
+  const app = window.jupyterapp;
+  if (!app) return false;
+  for (const w of app.shell.widgets('main')) {
+    if (!w.context || w.context.path !== rel) continue;
+    if (app.shell.currentWidget !== w) app.shell.activateById(w.id);
+    const k = w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
+    return app.shell.currentWidget === w && !!k && k.status === 'idle';
+  }
+  return false;
+}"""
+
+SHOWING = """() => {
+  const app = window.jupyterapp;
+  if (!app) return 'JupyterLab has not started';
+  const titles = [...app.shell.widgets('main')].map(w => {
+    const k = w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
+    return w.title.label + (k ? ' (kernel ' + k.status + ')' : '');
+  });
+  const current = app.shell.currentWidget;
+  const dialogs = [...document.querySelectorAll('.jp-Dialog')].map(d => d.innerText.slice(0, 300));
+  return 'main area: [' + titles.join(', ') + '], current: ' + (current ? current.title.label : 'none')
+    + (dialogs.length ? ', dialogs: ' + dialogs.join(' | ') : '');
+}"""
+
 PROGRESS = """() => {
   const w = window.jupyterapp.shell.currentWidget;
   const cells = w.content.model.cells;
@@ -30,9 +55,29 @@ EXECUTION_COUNT = "i => window.jupyterapp.shell.currentWidget.content.model.cell
 
 
 def open_notebook(page, lab, rel_path, timeout_ms=90_000):
-    """Open `rel_path` (relative to the server root) and wait until its kernel is idle."""
+    """Open `rel_path` (relative to the server root), make its panel the current widget (a
+    Launcher that JupyterLab opens late can take the focus), and wait until its kernel is idle.
+    On a timeout, the error says what the main area holds and which dialogs are open."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     page.goto(f"{lab.base}/lab/tree/{rel_path}?reset&token={lab.token}")
-    page.wait_for_function(KERNEL_IDLE, timeout=timeout_ms)
+    try:
+        page.wait_for_function(NOTEBOOK_READY, arg=rel_path, timeout=timeout_ms)
+    except PlaywrightTimeout as e:
+        raise TimeoutError(f"{rel_path} not open with an idle kernel after {timeout_ms / 1000:.0f} s; "
+                           f"{page.evaluate(SHOWING)}") from e
+
+
+CLOSE_KERNEL = """async () => {
+  const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+  if (w && w.sessionContext && w.sessionContext.session) await w.sessionContext.shutdown();
+}"""
+
+
+def close_kernel(page):
+    """Shut down the current notebook's kernel, if a notebook is open (a closed page leaves its
+    kernel running otherwise)."""
+    page.evaluate(CLOSE_KERNEL)
 
 
 def run_all(page, timeout_s=180, settle_s=3.0, pauses=None, meter=lambda: 0.0):
@@ -95,15 +140,3 @@ def run_cell(page, i, timeout_ms=60_000):
     page.wait_for_function(f"() => {{ const n = ({EXECUTION_COUNT})({i}); return n !== null && n !== {before or 0}; }}",
                            timeout=timeout_ms)
     page.wait_for_function(KERNEL_IDLE, timeout=timeout_ms)
-
-
-SHUT_DOWN = "async () => { await window.jupyterapp.serviceManager.sessions.shutdownAll(); }"
-CLEAR = "() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')"
-
-
-def reopen_with_fresh_kernel(page, lab, rel_path, timeout_ms=90_000):
-    """Shut every kernel down, open `rel_path` again (a new kernel), wait until it is idle, and
-    clear every output and execution count (an autosave may have stored the last run's)."""
-    page.evaluate(SHUT_DOWN)
-    open_notebook(page, lab, rel_path, timeout_ms)
-    page.evaluate(CLEAR)

@@ -46,6 +46,7 @@ def ran(request, browser, lab):
     rel = f"{request.param}/{request.param}.ipynb"
     jlab.open_notebook(page, lab, rel)
     yield RanChapter(page, rel, jlab.run_all(page))
+    jlab.close_kernel(page)
     context.close()
 
 
