@@ -1,0 +1,145 @@
+"""TinyGPT: a decoder-only Transformer language model (GPT-2's layout, a few hundred thousand
+parameters), and generation from it with temperature, top-k and top-p and a key/value cache.
+
+    model = TinyGPT(TransformerConfig(vocab_size=96, block_size=64))
+    logits, loss = model(idx, targets)          # idx, targets: (B, T) ids -> (B, T, V), 0-D
+    out = generate(model, idx, 100, top_k=10, generator=torch.Generator().manual_seed(0))
+
+Shapes: B batch, T length, C = n_embd, V = vocab_size.
+"""
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from lib import validate
+from lib.attention import KVCache, sinusoidal_positions
+from lib.transformer import Block, TransformerConfig
+
+
+class TinyGPT(nn.Module):
+    """Token embedding + positions, n_layer causal Blocks, a final LayerNorm, and an output head
+    that shares the token embedding's weights (weight tying, Press and Wolf 2017)."""
+
+    def __init__(self, config):
+        super().__init__()
+        if not isinstance(config, TransformerConfig):
+            raise TypeError(f"config must be a TransformerConfig, got {type(config).__name__}")
+        self.config = config
+        self.tok_emb = nn.Embedding(config.vocab_size, config.n_embd)
+        self.pos_emb = nn.Embedding(config.block_size, config.n_embd) if config.positions == "learned" else None
+        if config.positions == "sinusoidal":
+            self.register_buffer("pos_table", sinusoidal_positions(config.block_size, config.n_embd), persistent=False)
+        self.drop = nn.Dropout(config.dropout)
+        self.blocks = nn.ModuleList(Block(config) for _ in range(config.n_layer))
+        self.ln_f = nn.LayerNorm(config.n_embd, bias=config.bias) if config.layer_norm else nn.Identity()
+        self.head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
+        self.head.weight = self.tok_emb.weight
+        self.apply(_init_weights)
+
+    def forward(self, idx, targets=None, cache=None):
+        """idx: (B, T) int64 ids; targets: (B, T) next ids or None; cache: a KVCache whose
+        positions come before idx. Returns logits (B, T, V) and the mean cross-entropy (None
+        without targets)."""
+        start = 0 if cache is None else cache.length
+        self._check_ids(idx, "idx", start)
+        x = self.drop(self.tok_emb(idx) + self._positions(start, idx.shape[1], idx.device))  # (B, T, C)
+        for i, block in enumerate(self.blocks):
+            x = block(x, causal=True, cache=None if cache is None else cache.layers[i])
+        logits = self.head(self.ln_f(x))  # (B, T, V)
+        if targets is None:
+            return logits, None
+        self._check_ids(targets, "targets", start, like=idx)
+        return logits, F.cross_entropy(logits.flatten(0, 1), targets.flatten())
+
+    def _positions(self, start, T, device):
+        """(T, C) position encodings of positions start .. start + T - 1 (zeros for rotary and none)."""
+        if self.pos_emb is not None:
+            return self.pos_emb(torch.arange(start, start + T, device=device))
+        if self.config.positions == "sinusoidal":
+            return self.pos_table[start:start + T]
+        return torch.zeros((), device=device)
+
+    def _check_ids(self, ids, name, start, like=None):
+        validate.tensor(ids, name, ndim=2, floating=False)
+        if ids.dtype != torch.long:
+            raise TypeError(f"{name} must be int64 token ids, got {ids.dtype}")
+        if like is not None and ids.shape != like.shape:
+            raise ValueError(f"{name} must have idx's shape {tuple(like.shape)}, got {tuple(ids.shape)}")
+        if ids.numel() and (int(ids.min()) < 0 or int(ids.max()) >= self.config.vocab_size):
+            raise ValueError(f"{name} must hold ids in [0, {self.config.vocab_size}), "
+                             f"got values from {int(ids.min())} to {int(ids.max())}")
+        if start + ids.shape[1] > self.config.block_size and self.config.positions in ("learned", "sinusoidal"):
+            raise ValueError(f"{name}: positions up to {start + ids.shape[1]} exceed block_size "
+                             f"{self.config.block_size}")
+
+
+def _init_weights(module):
+    """GPT-2's initialisation: normal(0, 0.02) weights, zero biases."""
+    if isinstance(module, (nn.Linear, nn.Embedding)):
+        nn.init.normal_(module.weight, mean=0.0, std=0.02)
+    if isinstance(module, nn.Linear) and module.bias is not None:
+        nn.init.zeros_(module.bias)
+
+
+def filter_logits(logits, top_k=None, top_p=None):
+    """Keep the top_k largest logits of each row, then the smallest set of the rest whose
+    probabilities sum to at least top_p (nucleus sampling, Holtzman et al. 2020); the others
+    become -inf. Ties at the cut are all kept. logits: (B, V) -> (B, V)."""
+    validate.tensor(logits, "logits", ndim=2)
+    if top_k is not None:
+        if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1:
+            raise ValueError(f"top_k must be a positive int or None, got {top_k!r}")
+        kth = torch.topk(logits, min(top_k, logits.shape[-1]), dim=-1).values[:, -1:]  # (B, 1)
+        logits = logits.masked_fill(logits < kth, -math.inf)
+    if top_p is not None:
+        if not isinstance(top_p, (int, float)) or isinstance(top_p, bool) or not 0 < top_p <= 1:
+            raise ValueError(f"top_p must be a number in (0, 1] or None, got {top_p!r}")
+        probs = torch.softmax(logits, dim=-1)
+        sorted_probs, _ = torch.sort(probs, dim=-1, descending=True)
+        before = sorted_probs.cumsum(dim=-1) - sorted_probs  # mass of the strictly larger ones
+        cut = sorted_probs.masked_fill(before >= top_p, math.inf).amin(dim=-1, keepdim=True)  # (B, 1)
+        logits = logits.masked_fill(probs < cut, -math.inf)
+    return logits
+
+
+def sample(logits, temperature=1.0, top_k=None, top_p=None, generator=None):
+    """One id per row from logits (B, V): divided by temperature, filtered, softmax, drawn with
+    `generator` (temperature 0 takes the argmax). Returns (B,) int64."""
+    validate.tensor(logits, "logits", ndim=2)
+    if not isinstance(temperature, (int, float)) or isinstance(temperature, bool) or temperature < 0:
+        raise ValueError(f"temperature must be a number >= 0, got {temperature!r}")
+    if temperature == 0:
+        return logits.argmax(dim=-1)
+    probs = torch.softmax(filter_logits(logits / temperature, top_k, top_p), dim=-1)
+    return torch.multinomial(probs, 1, generator=generator)[:, 0]
+
+
+@torch.no_grad()
+def generate(model, idx, max_new_tokens, temperature=1.0, top_k=None, top_p=None, generator=None,
+             use_cache=True, return_logits=False):
+    """Extend idx (B, T) by max_new_tokens sampled ids: returns (B, T + max_new_tokens), and the
+    logits each new id was drawn from, (B, max_new_tokens, V), if return_logits.
+
+    With use_cache the prompt runs once and each step feeds only the newest id, its keys and
+    values appended to a KVCache; without it every step runs the whole sequence (the last
+    block_size ids). Both give the same ids and logits; the cache needs T + max_new_tokens <=
+    block_size for learned or sinusoidal positions.
+    """
+    validate.positive_int(max_new_tokens, "max_new_tokens")
+    limit = model.config.block_size
+    if use_cache and model.config.positions in ("learned", "sinusoidal") and idx.shape[1] + max_new_tokens > limit:
+        raise ValueError(f"max_new_tokens: with the cache, prompt + new ids must fit block_size {limit}, "
+                         f"got {idx.shape[1]} + {max_new_tokens}; use use_cache=False to slide a window")
+    was_training, cache, seen = model.training, KVCache(model.config.n_layer) if use_cache else None, []
+    model.eval()
+    step_input = idx
+    for _ in range(max_new_tokens):
+        logits, _ = model(step_input if use_cache else idx[:, -limit:], cache=cache)
+        seen.append(logits[:, -1])
+        nxt = sample(logits[:, -1], temperature, top_k, top_p, generator)  # (B,)
+        idx = torch.cat([idx, nxt[:, None]], dim=1)
+        step_input = nxt[:, None]
+    model.train(was_training)
+    return (idx, torch.stack(seen, dim=1)) if return_logits else idx
