@@ -4,7 +4,9 @@ softmax, splitting into heads, multi-head attention, a key/value cache, and posi
 
 Shapes: B batch, H heads, T queries, S keys and values, hs head size, C = H * hs model width.
 Masks follow torch.nn.functional.scaled_dot_product_attention: a boolean mask is True where a
-query may attend, a float mask is added to the scores; either broadcasts to (..., T, S).
+query may attend, a float mask (of q's dtype) is added to the scores; either broadcasts to
+(..., T, S). `causal=True` puts the T queries last among the S positions (causal_mask), as a
+key/value cache needs; torch's is_causal puts them first, which differs when T != S.
 A mask that leaves a query nothing to attend to is an error (torch would return NaN there).
 Tested against torch's scaled_dot_product_attention and nn.MultiheadAttention in
 tests/lib/test_attention.py.
@@ -52,13 +54,18 @@ def _check_qkv(q, k, v):
     if q.shape[:-2] != k.shape[:-2] or k.shape[:-1] != v.shape[:-1] or q.shape[-1] != k.shape[-1]:
         raise ValueError("expected q (..., T, hs), k (..., S, hs) and v (..., S, hv) with the same leading "
                          f"dimensions, got q {tuple(q.shape)}, k {tuple(k.shape)}, v {tuple(v.shape)}")
+    if 0 in (q.shape[-2], k.shape[-2], q.shape[-1]):
+        raise ValueError(f"q and k need at least one position and one channel, got q {tuple(q.shape)}, "
+                         f"k {tuple(k.shape)}")
 
 
-def _check_mask(mask, scores_shape, device):
+def _check_mask(mask, scores_shape, q):
     """The mask, checked: a bool or float tensor that broadcasts to scores_shape (..., T, S)."""
     validate.tensor(mask, "mask", floating=False)
-    if mask.dtype != torch.bool and not mask.is_floating_point():
-        raise TypeError(f"mask must be bool (True = may attend) or float (added to the scores), got {mask.dtype}")
+    if mask.dtype != torch.bool and mask.dtype != q.dtype:
+        raise TypeError(f"mask must be bool (True = may attend) or float of q's dtype {q.dtype} (added to "
+                        f"the scores), got {mask.dtype}")
+    device = q.device
     if mask.device != device:
         raise ValueError(f"mask must be on {device}, like q, got {mask.device}")
     try:
@@ -82,11 +89,13 @@ def _masked(scores, mask, causal):
     return scores + mask
 
 
-def _no_empty_rows(row_max):
-    """Raise if a query's scores are all -inf. row_max: (..., T, 1) the largest score per query."""
+def _no_empty_rows(row_max, offset=0):
+    """Raise if a query's scores are all -inf. row_max: (..., t, 1) the largest score per query,
+    for queries offset .. offset + t - 1."""
     empty = torch.isneginf(row_max)
     if empty.any():
-        where = tuple(int(i) for i in torch.nonzero(empty)[0][:-1])
+        where = [int(i) for i in torch.nonzero(empty)[0][:-1]]
+        where = (*where[:-1], where[-1] + offset)
         raise ValueError(f"mask leaves query {where} (batch..., position) nothing to attend to; "
                          "every query needs at least one key it may attend")
 
@@ -106,7 +115,7 @@ def scaled_dot_product_attention(q, k, v, mask=None, causal=False, dropout_p=0.0
         raise ValueError(f"dropout_p must be in [0, 1), got {dropout_p!r}")
     scores = q @ k.transpose(-2, -1) * scale  # (..., T, S)
     if mask is not None:
-        _check_mask(mask, scores.shape, q.device)
+        _check_mask(mask, scores.shape, q)
     scores = _masked(scores, mask, causal)
     _no_empty_rows(scores.amax(dim=-1, keepdim=True))
     weights = torch.softmax(scores, dim=-1)  # (..., T, S)
@@ -143,7 +152,7 @@ def tiled_attention(q, k, v, mask=None, causal=False, scale=None, block_size=128
     scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else scale
     T, S = q.shape[-2], k.shape[-2]
     if mask is not None:
-        mask = _check_mask(mask, (*q.shape[:-1], S), q.device).expand(*q.shape[:-1], S)  # a view
+        mask = _check_mask(mask, (*q.shape[:-1], S), q).expand(*q.shape[:-1], S)  # (..., T, S), a view
     rows = []
     for i in range(0, T, block_size):
         qi = q[..., i:i + block_size, :]  # (..., t, hs)
@@ -153,8 +162,8 @@ def tiled_attention(q, k, v, mask=None, causal=False, scale=None, block_size=128
             scores = qi @ k[..., j:j + block_size, :].transpose(-2, -1) * scale  # (..., t, s)
             scores = _tile_masked(scores, mask, causal, i, j, T, S)
             m, l, acc = online_softmax_update(m, l, acc, scores, v[..., j:j + block_size, :])
-        _no_empty_rows(m)
-        rows.append(acc / l)
+        _no_empty_rows(m, offset=i)
+        rows.append(acc / l)  # (..., t, hv)
     return torch.cat(rows, dim=-2)  # (..., T, hv)
 
 
@@ -194,6 +203,8 @@ def sinusoidal_positions(T, C, base=10000.0, device=None, dtype=torch.float32):
     validate.positive_int(C, "C")
     if C % 2:
         raise ValueError(f"C must be even (sine and cosine pairs), got {C}")
+    if not base > 0 or not dtype.is_floating_point:
+        raise ValueError(f"base must be > 0 and dtype floating, got base={base!r}, dtype={dtype}")
     angles = _angles(torch.arange(T, device=device, dtype=torch.float64), C, base)  # (T, C/2)
     return torch.stack([angles.sin(), angles.cos()], dim=-1).flatten(-2).to(dtype)  # (T, C)
 
@@ -213,10 +224,13 @@ def rotate(x, positions, base=10000.0):
     if x.dim() < 2 or x.shape[-1] % 2 or positions.shape[0] != x.shape[-2]:
         raise ValueError(f"expected x (..., T, hs) with hs even and positions (T,), "
                          f"got x {tuple(x.shape)} and positions {tuple(positions.shape)}")
+    validate.same_device(x=x, positions=positions)
+    if not base > 0:
+        raise ValueError(f"base must be > 0, got {base!r}")
     angles = _angles(positions.to(torch.float64), x.shape[-1], base)  # (T, hs/2)
-    cos, sin = angles.cos().to(x.dtype), angles.sin().to(x.dtype)
+    cos, sin = angles.cos().to(x.dtype), angles.sin().to(x.dtype)  # (T, hs/2)
     even, odd = x[..., 0::2], x[..., 1::2]  # (..., T, hs/2) each
-    return torch.stack([even * cos - odd * sin, even * sin + odd * cos], dim=-1).flatten(-2)
+    return torch.stack([even * cos - odd * sin, even * sin + odd * cos], dim=-1).flatten(-2)  # (..., T, hs)
 
 
 class LayerCache:
@@ -230,11 +244,16 @@ class LayerCache:
         """S, the number of positions cached."""
         return 0 if self.k is None else self.k.shape[-2]
 
-    def extend(self, k, v):
-        """Append k, v: (B, H, t, hs) after the cached positions; returns all keys and values."""
-        self.k = k if self.k is None else torch.cat([self.k, k], dim=-2)  # (B, H, S + t, hs)
-        self.v = v if self.v is None else torch.cat([self.v, v], dim=-2)
-        return self.k, self.v
+    def joined(self, k, v):
+        """The cached keys and values followed by k, v: (B, H, t, hs); (B, H, S + t, hs) each.
+        The cache itself is unchanged until `keep`."""
+        if self.k is None:
+            return k, v
+        return torch.cat([self.k, k], dim=-2), torch.cat([self.v, v], dim=-2)  # (B, H, S + t, hs)
+
+    def keep(self, k, v):
+        """Store k, v: (B, H, S, hs) as the cache."""
+        self.k, self.v = k, v
 
 
 class KVCache:
@@ -263,7 +282,9 @@ class MultiHeadAttention(nn.Module):
         validate.positive_int(n_head, "n_head")
         if n_embd % n_head:
             raise ValueError(f"n_embd ({n_embd}) must be divisible by n_head ({n_head})")
-        self.n_head, self.dropout, self.rotary = n_head, dropout, rotary
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+        self.n_embd, self.n_head, self.dropout, self.rotary = n_embd, n_head, dropout, rotary
         self.q_proj, self.k_proj, self.v_proj, self.out_proj = (nn.Linear(n_embd, n_embd, bias=bias) for _ in range(4))
 
     def forward(self, x, context=None, mask=None, causal=False, cache=None, need_weights=False):
@@ -271,8 +292,10 @@ class MultiHeadAttention(nn.Module):
         broadcasts to (B, H, T, S); causal: queries see no later keys; cache: a LayerCache that
         this step's keys and values are appended to (self-attention only).
         Returns (B, T, C), and the weights (B, H, T, S) if need_weights."""
-        validate.tensor(x, "x", ndim=3)
         source = x if context is None else validate.tensor(context, "context", ndim=3)
+        for name, t in (("x", x), ("context", source)):
+            if validate.tensor(t, name, ndim=3).shape[-1] != self.n_embd:
+                raise ValueError(f"{name} must be (B, T, {self.n_embd}), got shape {tuple(t.shape)}")
         if context is not None and (cache is not None or self.rotary):
             raise ValueError("context: cross-attention takes no cache and no rotary positions")
         q = split_heads(self.q_proj(x), self.n_head)  # (B, H, T, hs)
@@ -280,9 +303,11 @@ class MultiHeadAttention(nn.Module):
         if self.rotary:
             q, k = self._rotated(q, k, 0 if cache is None else cache.length)
         if cache is not None:
-            k, v = cache.extend(k, v)  # (B, H, S_cached + T, hs)
+            k, v = cache.joined(k, v)  # (B, H, S_cached + T, hs)
         out = scaled_dot_product_attention(q, k, v, mask=mask, causal=causal, need_weights=need_weights,
                                            dropout_p=self.dropout if self.training else 0.0)
+        if cache is not None:
+            cache.keep(k, v)  # only once attention has accepted them
         if need_weights:
             out, weights = out
         out = self.out_proj(merge_heads(out))  # (B, T, C)

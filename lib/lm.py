@@ -13,8 +13,18 @@ from torch import nn
 from lib import validate
 
 
-def _check_stream(ids, block_size, name="ids"):
+def _check_ids(ids, name, vocab_size=None):
+    """ids: a 1-D int64 tensor, with values in [0, vocab_size) when vocab_size is given."""
     validate.tensor(ids, name, ndim=1, floating=False)
+    if ids.dtype != torch.long:
+        raise TypeError(f"{name} must be int64 token ids, got {ids.dtype}")
+    if vocab_size is not None and ids.numel() and (int(ids.min()) < 0 or int(ids.max()) >= vocab_size):
+        raise ValueError(f"{name} must hold ids in [0, {vocab_size}), got values from {int(ids.min())} "
+                         f"to {int(ids.max())}")
+
+
+def _check_stream(ids, block_size, name="ids"):
+    _check_ids(ids, name)
     validate.positive_int(block_size, "block_size")
     if ids.numel() <= block_size:
         raise ValueError(f"{name} must be longer than block_size ({block_size}), got {ids.numel()} ids")
@@ -35,15 +45,19 @@ def evaluate(model, ids, block_size, max_windows=None, batch_size=128):
     """Mean cross-entropy (nats per token) of `model` over consecutive, non-overlapping windows
     of ids (N,), the first max_windows of them (all when None); deterministic, eval mode."""
     _check_stream(ids, block_size)
-    n = (ids.numel() - 1) // block_size if max_windows is None else min(max_windows, (ids.numel() - 1) // block_size)
+    validate.positive_int(batch_size, "batch_size")
+    n = (ids.numel() - 1) // block_size
+    n = n if max_windows is None else min(validate.positive_int(max_windows, "max_windows"), n)
     x = ids[: n * block_size].view(n, block_size)  # (n, T)
-    y = ids[1: n * block_size + 1].view(n, block_size)
+    y = ids[1: n * block_size + 1].view(n, block_size)  # (n, T)
     was_training, total = model.training, 0.0
     model.eval()
-    for i in range(0, n, batch_size):
-        _, loss = model(x[i:i + batch_size], y[i:i + batch_size])
-        total += float(loss) * x[i:i + batch_size].shape[0]
-    model.train(was_training)
+    try:
+        for i in range(0, n, batch_size):
+            _, loss = model(x[i:i + batch_size], y[i:i + batch_size])
+            total += float(loss) * x[i:i + batch_size].shape[0]
+    finally:
+        model.train(was_training)
     return total / n
 
 
@@ -69,11 +83,11 @@ def train(model, ids, steps, block_size, batch_size=32, lr=3e-3, generator=None,
 def bigram_loss(train_ids, val_ids, vocab_size, alpha=1.0):
     """The counting baseline: P(b | a) = (count(a, b) + alpha) / (count(a) + alpha V) from
     train_ids (N,), then its mean cross-entropy (nats per token) on val_ids (M,)."""
+    validate.positive_int(vocab_size, "vocab_size")
     for name, ids in (("train_ids", train_ids), ("val_ids", val_ids)):
-        validate.tensor(ids, name, ndim=1, floating=False)
+        _check_ids(ids, name, vocab_size)
         if ids.numel() < 2:
             raise ValueError(f"{name} must hold at least 2 ids")
-    validate.positive_int(vocab_size, "vocab_size")
     if not alpha > 0:
         raise ValueError(f"alpha must be > 0, got {alpha!r}")
     counts = torch.zeros(vocab_size * vocab_size, dtype=torch.float64, device=train_ids.device)
@@ -95,9 +109,12 @@ class Bigram(nn.Module):
 
     def forward(self, idx, targets=None):
         """idx: (B, T) -> logits (B, T, V), and the mean cross-entropy with targets (B, T)."""
+        validate.tensor(idx, "idx", ndim=2, floating=False)
         logits = self.table(idx)  # (B, T, V)
         if targets is None:
             return logits, None
+        if targets.shape != idx.shape:
+            raise ValueError(f"targets must have idx's shape {tuple(idx.shape)}, got {tuple(targets.shape)}")
         return logits, F.cross_entropy(logits.flatten(0, 1), targets.flatten())
 
 

@@ -6,8 +6,9 @@ added back through a residual connection (the GPT-2 arrangement).
 
 The sizes live in a frozen TransformerConfig that every module reads. Its three switches
 (residual, layer_norm, feed_forward) take parts away, so that chapter 05 can measure what each
-part buys; with all three on, Block equals torch.nn.TransformerEncoderLayer(norm_first=True,
-batch_first=True) with copied weights (tests/lib/test_transformer.py).
+part buys; with all three on and no dropout, Block equals
+torch.nn.TransformerEncoderLayer(norm_first=True, batch_first=True) with copied weights
+(tests/lib/test_transformer.py; torch also drops out inside the feed-forward network).
 """
 from dataclasses import dataclass
 
@@ -55,6 +56,14 @@ class TransformerConfig:
             raise ValueError(f"activation must be one of {tuple(ACTIVATIONS)}, got {self.activation!r}")
         if self.positions not in POSITIONS:
             raise ValueError(f"positions must be one of {POSITIONS}, got {self.positions!r}")
+        if self.positions == "rotary" and (self.n_embd // self.n_head) % 2:
+            raise ValueError("rotary positions need an even head size, got n_embd / n_head = "
+                             f"{self.n_embd // self.n_head}")
+        if self.positions == "sinusoidal" and self.n_embd % 2:
+            raise ValueError(f"sinusoidal positions need an even n_embd, got {self.n_embd}")
+        for name in ("bias", "residual", "layer_norm", "feed_forward"):
+            if not isinstance(getattr(self, name), bool):
+                raise TypeError(f"{name} must be True or False, got {getattr(self, name)!r}")
 
     @property
     def hidden(self):
@@ -83,7 +92,7 @@ class Block(nn.Module):
     def __init__(self, config):
         super().__init__()
         norm = (lambda: nn.LayerNorm(config.n_embd, bias=config.bias)) if config.layer_norm else nn.Identity
-        self.ln1, self.ln2 = norm(), norm()
+        self.ln1, self.ln2 = norm(), norm() if config.feed_forward else None
         self.attn = MultiHeadAttention(config.n_embd, config.n_head, bias=config.bias, dropout=config.dropout,
                                        rotary=config.positions == "rotary")
         self.drop = nn.Dropout(config.dropout)

@@ -4,7 +4,8 @@
   graded test cells, every widget renders;
 - each widget's controls move (mouse drags, a dropdown), and its plot and printed values follow
   compute(): the neuron (chapter 01), the computational graph and the gradient flow (chapter 02),
-  the optimizer trajectories (chapter 03), the learning curves (chapter 04);
+  the optimizer trajectories (chapter 03), the learning curves (chapter 04), the attention maps
+  of the pre-trained TinyGPT as a student types a text (chapter 05);
 - an exercise is typed in and tested: a wrong answer gets an expected-vs-got message,
   a right one passes;
 - nbgrader's extension is there: its assignment list shows the chapters released to the
@@ -17,8 +18,9 @@ from dataclasses import dataclass
 import pytest
 
 from grading import repo
-from lib import data
-from lib.widgets import GradientFlowWidget, GraphWidget, LearningCurveWidget, NeuronWidget, OptimizerWidget
+from lib import data, pretrained
+from lib.widgets import (AttentionWidget, GradientFlowWidget, GraphWidget, LearningCurveWidget, NeuronWidget,
+                         OptimizerWidget)
 from tests.browser import jlab
 
 
@@ -237,6 +239,34 @@ def test_learning_curves_follow_l2_and_dropout(ran, screenshot):
     got = readout_numbers(widget_state(page, "curves-readout")[0])
     assert got["dropout"] > 0 and got == pytest.approx(expected(got), rel=1e-3)
     screenshot(page, "04_training_widget_changed")
+
+
+@chapter("05_attention")
+def test_attention_widget_follows_text_layer_head_and_position(ran, screenshot):
+    page = ran.finished()
+    model, tokenizer, _ = pretrained.tinygpt()
+    widget = AttentionWidget(model, tokenizer)
+    text = "The interpreter reads the source file."
+    before = widget_state(page, "attention-readout")
+    assert readout_numbers(before[0]) == pytest.approx(readout_numbers(widget.readout(text, 0, 0, 20)), abs=1e-3)
+
+    drag_slider(page, "position", -70)
+    wait_for_redraw(page, "attention-readout", before)
+    drag_slider(page, "head", 60)
+    page.wait_for_function("() => !document.querySelector('.attention-readout').innerText.includes('head = 0 ')")
+    values = {n: int(slider_value(page, n)) for n in ("layer", "head", "position")}
+    assert values["layer"] == 0 and values["head"] > 0 and values["position"] < 20, values
+    got = widget_state(page, "attention-readout")
+    assert readout_numbers(got[0]) == pytest.approx(readout_numbers(widget.readout(text, **values)), abs=1e-3)
+
+    typed = "def f(x): return x + 1"
+    field = page.locator(".widget-text input")
+    field.fill(typed)
+    field.press("Enter")
+    wait_for_redraw(page, "attention-readout", got)
+    line = widget_state(page, "attention-readout")[0]
+    assert readout_numbers(line) == pytest.approx(readout_numbers(widget.readout(typed, **values)), abs=1e-3)
+    screenshot(page, "05_attention_widget_changed")
 
 
 WRONG_SIGMOID = "def sigmoid(x): return 1 / (1 + torch.exp(x))"

@@ -113,6 +113,10 @@ def test_bad_shapes_and_masks_get_clear_errors(gen, fn):
     empty[3] = False
     with pytest.raises(ValueError, match=r"mask leaves query \(0, 3\) .*nothing to attend to"):
         fn(q, k, v, mask=empty)
+    with pytest.raises(TypeError, match="float of q's dtype"):
+        fn(q, k, v, mask=torch.zeros(5, 6, dtype=torch.float32))
+    with pytest.raises(ValueError, match="at least one position"):
+        fn(q[:, :0], k, v)
 
 
 def test_online_softmax_update_folds_tiles_into_the_softmax(gen):
@@ -220,17 +224,32 @@ def test_sinusoidal_positions_equal_the_paper_formula():
         attention.sinusoidal_positions(4, 5)
 
 
-def test_layer_cache_appends_keys_in_order(gen):
+def test_layer_cache_appends_keys_in_order_and_keeps_only_what_attention_accepted(gen):
     cache = attention.KVCache(2).layers[0]
     k1, v1, k2, v2 = (randn(gen, 1, 2, n, 4) for n in (3, 3, 1, 1))
-    cache.extend(k1, v1)
-    k, v = cache.extend(k2, v2)
-    assert cache.length == 4 and torch.equal(k, torch.cat([k1, k2], -2)) and torch.equal(v, torch.cat([v1, v2], -2))
+    cache.keep(*cache.joined(k1, v1))
+    k, v = cache.joined(k2, v2)
+    assert cache.length == 3 and torch.equal(k, torch.cat([k1, k2], -2)) and torch.equal(v, torch.cat([v1, v2], -2))
+    mha, layer = MultiHeadAttention(8, 2).double(), attention.LayerCache()
+    mha(randn(gen, 1, 3, 8), causal=True, cache=layer)
+    with pytest.raises(ValueError, match="does not broadcast"):
+        mha(randn(gen, 1, 1, 8), mask=torch.ones(2, 2, dtype=torch.bool), cache=layer)
+    assert layer.length == 3
 
 
-def test_cross_attention_rejects_a_cache():
+def test_cross_attention_rejects_a_cache_and_inputs_must_have_the_width():
     with pytest.raises(ValueError, match="cross-attention takes no cache"):
         MultiHeadAttention(8, 2)(torch.zeros(1, 2, 8), context=torch.zeros(1, 3, 8), cache=attention.LayerCache())
+    with pytest.raises(ValueError, match=r"x must be \(B, T, 8\)"):
+        MultiHeadAttention(8, 2)(torch.zeros(1, 2, 6))
+
+
+def test_tiled_attention_names_the_empty_query_in_a_later_tile(gen):
+    q, k, v = randn(gen, 1, 6, 4), randn(gen, 1, 6, 4), randn(gen, 1, 6, 2)
+    mask = torch.ones(6, 6, dtype=torch.bool)
+    mask[4] = False
+    with pytest.raises(ValueError, match=r"mask leaves query \(0, 4\)"):
+        tiled_attention(q, k, v, mask=mask, block_size=2)
 
 
 def test_rotary_turns_each_adjacent_channel_pair_by_its_own_angle():

@@ -1,12 +1,12 @@
 """lib.gpt: TinyGPT's shapes, loss and weight tying; causality; generation with the key/value
-cache equal to generation without it (ids and logits); top-k/top-p filtering and sampling."""
+cache equal to generation without it (ids and logits); top-k/top-p filtering against the plain-Python
+reference of exercise ch05_top_k_top_p, and sampling."""
 import dataclasses
-import math
-
 import pytest
 import torch
 import torch.nn.functional as F
 
+from lib.exercises.ch05 import kept_indices
 from lib.gpt import TinyGPT, filter_logits, generate, sample
 from lib.transformer import TransformerConfig
 
@@ -85,24 +85,6 @@ def test_bad_ids_get_clear_errors(gen):
         m(ids(gen, 1, 5), ids(gen, 1, 4))
 
 
-def reference_filter(row, top_k, top_p):
-    """The kept indices of one row, by sorting in plain Python."""
-    order = sorted(range(len(row)), key=lambda i: -row[i])
-    if top_k is not None:
-        order = [i for i in order if row[i] >= row[order[min(top_k, len(row)) - 1]]]
-    if top_p is not None:
-        z = [math.exp(row[i] - row[order[0]]) for i in order]
-        probs = [p / sum(z) for p in z]
-        kept, mass = [], 0.0
-        for i, p in zip(order, probs):
-            if mass >= top_p and p < probs[len(kept) - 1]:
-                break
-            kept.append(i)
-            mass += p
-        order = kept
-    return sorted(order)
-
-
 @pytest.mark.parametrize("seed", range(5))
 @pytest.mark.parametrize("top_k, top_p", [(3, None), (None, 0.5), (None, 0.9), (5, 0.8), (1, None), (None, 1.0)])
 def test_filter_keeps_the_top_k_then_the_smallest_nucleus(seed, top_k, top_p):
@@ -111,7 +93,7 @@ def test_filter_keeps_the_top_k_then_the_smallest_nucleus(seed, top_k, top_p):
     out = filter_logits(logits, top_k, top_p)
     for row, got in zip(logits.tolist(), out):
         kept = torch.nonzero(torch.isfinite(got))[:, 0].tolist()
-        assert kept == reference_filter(row, top_k, top_p)
+        assert kept == kept_indices(row, top_k, top_p)
         assert torch.equal(got[kept], torch.tensor(row, dtype=torch.float64)[kept])
 
 
@@ -137,3 +119,15 @@ def test_sampling_follows_temperature_and_filters(gen):
 def test_bad_sampling_settings_get_clear_errors(kwargs, message):
     with pytest.raises(ValueError, match=message):
         sample(torch.zeros(1, 3), **kwargs)
+
+
+def test_top_p_applies_to_the_tempered_distribution_and_errors_restore_training_mode(gen):
+    logits = torch.tensor([[2.0, 1.0, 0.0, -1.0]]).expand(2000, 4)
+    hot = set(sample(logits, temperature=5.0, top_p=0.5, generator=gen).tolist())
+    cold = set(sample(logits, temperature=0.2, top_p=0.5, generator=gen).tolist())
+    assert hot == {0, 1} and cold == {0}  # at temperature 5 the top token alone has less than 0.5
+    m = model()
+    m.train()
+    with pytest.raises(ValueError, match="top_k must be a positive int"):
+        generate(m, ids(gen, 1, 3), 2, top_k=0)
+    assert m.training

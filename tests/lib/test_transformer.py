@@ -46,7 +46,7 @@ def test_switches_take_parts_away(gen):
     full = Block(base)
     assert isinstance(full.ln1, torch.nn.LayerNorm) and full.ff is not None and full.residual
     bare = Block(dataclasses.replace(base, residual=False, layer_norm=False, feed_forward=False))
-    assert isinstance(bare.ln1, torch.nn.Identity) and bare.ff is None
+    assert isinstance(bare.ln1, torch.nn.Identity) and bare.ff is None and bare.ln2 is None
     x = randn(gen, 2, 3, 8, dtype=torch.float32)
     torch.testing.assert_close(bare(x), bare.attn(x))
     with_ff = Block(dataclasses.replace(base, residual=False))
@@ -61,6 +61,15 @@ def test_switches_take_parts_away(gen):
 def test_config_rejects_bad_values(field, value, message):
     with pytest.raises(ValueError, match=message):
         TransformerConfig(**{field: value})
+
+
+def test_config_checks_what_the_positions_need():
+    with pytest.raises(ValueError, match="rotary positions need an even head size"):
+        TransformerConfig(n_embd=12, n_head=4, positions="rotary")
+    with pytest.raises(ValueError, match="sinusoidal positions need an even n_embd"):
+        TransformerConfig(n_embd=9, n_head=3, positions="sinusoidal")
+    with pytest.raises(TypeError, match="residual must be True or False"):
+        TransformerConfig(residual=1)
 
 
 def test_config_is_frozen_and_hidden_defaults_to_four_times_the_width():
