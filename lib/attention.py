@@ -65,9 +65,8 @@ def _check_mask(mask, scores_shape, q):
     if mask.dtype != torch.bool and mask.dtype != q.dtype:
         raise TypeError(f"mask must be bool (True = may attend) or float of q's dtype {q.dtype} (added to "
                         f"the scores), got {mask.dtype}")
-    device = q.device
-    if mask.device != device:
-        raise ValueError(f"mask must be on {device}, like q, got {mask.device}")
+    if mask.device != q.device:
+        raise ValueError(f"mask must be on {q.device}, like q, got {mask.device}")
     try:
         fits = torch.broadcast_shapes(mask.shape, scores_shape) == scores_shape
     except RuntimeError:

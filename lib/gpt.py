@@ -67,14 +67,9 @@ class TinyGPT(nn.Module):
         return torch.zeros((), device=device)
 
     def _check_ids(self, ids, name, start, like=None):
-        validate.tensor(ids, name, ndim=2, floating=False)
-        if ids.dtype != torch.long:
-            raise TypeError(f"{name} must be int64 token ids, got {ids.dtype}")
+        validate.token_ids(ids, name, 2, self.config.vocab_size)
         if like is not None and ids.shape != like.shape:
             raise ValueError(f"{name} must have idx's shape {tuple(like.shape)}, got {tuple(ids.shape)}")
-        if ids.numel() and (int(ids.min()) < 0 or int(ids.max()) >= self.config.vocab_size):
-            raise ValueError(f"{name} must hold ids in [0, {self.config.vocab_size}), "
-                             f"got values from {int(ids.min())} to {int(ids.max())}")
         if start + ids.shape[1] > self.config.block_size and self.config.positions in ("learned", "sinusoidal"):
             raise ValueError(f"{name}: positions up to {start + ids.shape[1]} exceed block_size "
                              f"{self.config.block_size}")

@@ -13,18 +13,8 @@ from torch import nn
 from lib import validate
 
 
-def _check_ids(ids, name, vocab_size=None):
-    """ids: a 1-D int64 tensor, with values in [0, vocab_size) when vocab_size is given."""
-    validate.tensor(ids, name, ndim=1, floating=False)
-    if ids.dtype != torch.long:
-        raise TypeError(f"{name} must be int64 token ids, got {ids.dtype}")
-    if vocab_size is not None and ids.numel() and (int(ids.min()) < 0 or int(ids.max()) >= vocab_size):
-        raise ValueError(f"{name} must hold ids in [0, {vocab_size}), got values from {int(ids.min())} "
-                         f"to {int(ids.max())}")
-
-
 def _check_stream(ids, block_size, name="ids"):
-    _check_ids(ids, name)
+    validate.token_ids(ids, name, 1)
     validate.positive_int(block_size, "block_size")
     if ids.numel() <= block_size:
         raise ValueError(f"{name} must be longer than block_size ({block_size}), got {ids.numel()} ids")
@@ -85,7 +75,7 @@ def bigram_loss(train_ids, val_ids, vocab_size, alpha=1.0):
     train_ids (N,), then its mean cross-entropy (nats per token) on val_ids (M,)."""
     validate.positive_int(vocab_size, "vocab_size")
     for name, ids in (("train_ids", train_ids), ("val_ids", val_ids)):
-        _check_ids(ids, name, vocab_size)
+        validate.token_ids(ids, name, 1, vocab_size)
         if ids.numel() < 2:
             raise ValueError(f"{name} must hold at least 2 ids")
     if not alpha > 0:

@@ -29,6 +29,18 @@ def same_device(**tensors):
         raise ValueError(f"arguments must be on the same device, got {listing}")
 
 
+def token_ids(ids, name, ndim, vocab_size=None):
+    """Return ids if it is an int64 tensor of rank ndim, with values in [0, vocab_size) when
+    vocab_size is given, else raise."""
+    tensor(ids, name, ndim=ndim, floating=False)
+    if ids.dtype != torch.long:
+        raise TypeError(f"{name} must be int64 token ids, got {ids.dtype}")
+    if vocab_size is not None and ids.numel() and (int(ids.min()) < 0 or int(ids.max()) >= vocab_size):
+        raise ValueError(f"{name} must hold ids in [0, {vocab_size}), got values from {int(ids.min())} "
+                         f"to {int(ids.max())}")
+    return ids
+
+
 def positive_int(n, name):
     """Return n if it is an int > 0 (bools rejected), else raise."""
     if isinstance(n, bool) or not isinstance(n, int) or n <= 0:
