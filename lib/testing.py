@@ -16,9 +16,38 @@ import torch
 from lib import exercises
 from lib.exercises.base import Case, fresh, resolve
 
-def _matcher(paths):
-    """A function frame-event -> forbidden path or None, for the given dotted paths."""
-    codes, builtins, methods = {}, {}, {}
+def _references(exercise):
+    """{code object: label} of the judge's own code for `exercise` that an answer must not call:
+    the functions of the module defining it (the references and the helpers they are built
+    from), except the exercises' `run` and what it calls, which is how the answer gets called."""
+    module = sys.modules[exercise.cases.__module__]
+    functions = {name: f for name, f in vars(module).items()
+                 if inspect.isfunction(f) and f.__module__ == module.__name__}
+    named = {f"{module.__name__}.{name}": f for name, f in functions.items()}
+    named.update({f"{module.__name__}.{e.grade_id}.{kind}": getattr(e, kind)
+                  for e in module.EXERCISES for kind in ("expected", "check") if getattr(e, kind) is not None})
+    runs = _reachable([e.run for e in module.EXERCISES], functions)
+    return {f.__code__: f"{path} (the grader's reference)" for path, f in named.items()
+            if getattr(f, "__code__", None) is not None and f.__code__ not in runs}
+
+
+def _reachable(roots, functions):
+    """The code objects of the functions `roots`, of the code nested in them, and of the
+    `functions` ({name: function}) they name, transitively."""
+    seen, stack = set(), [f.__code__ for f in roots if hasattr(f, "__code__")]
+    while stack:
+        code = stack.pop()
+        if code not in seen:
+            seen.add(code)
+            stack += [c for c in code.co_consts if inspect.iscode(c)]
+            stack += [functions[name].__code__ for name in code.co_names if name in functions]
+    return seen
+
+
+def _matcher(paths, references=None):
+    """A function frame-event -> forbidden path or None, for the given dotted paths and
+    `references` ({code object: label}, see _references)."""
+    codes, builtins, methods = dict(references or {}), {}, {}
     for path in paths:
         obj = resolve(path)
         code = getattr(inspect.unwrap(obj), "__code__", None)  # a decorator's wrapper is shared
@@ -45,14 +74,17 @@ def _matcher(paths):
 class Guard:
     """Watches calls for one exercise's forbidden APIs; `with guard.watching():` fails if the block used one.
 
+    Besides the definition's `forbidden` APIs, it watches for the judge's own reference code for
+    the exercise (see _references), which an answer could otherwise import and call.
     Built before any answer code runs, it keeps its own references to the matcher, the paths and
     sys.setprofile/sys.getprofile, so an answer that later rebinds those names, or edits the
     exercise's definition, does not switch the watch off.
     """
 
     def __init__(self, grade_id):
-        self.grade_id, self.paths = grade_id, tuple(exercises.get(grade_id).forbidden)
-        self._match = _matcher(self.paths)
+        exercise = exercises.get(grade_id)
+        self.grade_id, self.paths = grade_id, tuple(exercise.forbidden)
+        self._match = _matcher(self.paths, _references(exercise))
         self._setprofile, self._getprofile = sys.setprofile, sys.getprofile
 
     @contextlib.contextmanager

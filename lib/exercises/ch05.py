@@ -106,7 +106,8 @@ CAUSAL = Exercise(
     _causal_cases,
     _causal_run,
     lambda T, S: causal_lower_right(T, S)._materialize(),
-    forbidden=("lib.attention.causal_mask", "torch.nn.Transformer.generate_square_subsequent_mask"),
+    forbidden=("lib.attention.causal_mask", "torch.nn.Transformer.generate_square_subsequent_mask",
+               "torch.nn.attention.bias.CausalBias._materialize"),
     mistakes=(
         Mistake("the future instead of the past (upper triangle)",
                 _causal("return torch.ones(T, S, dtype=torch.bool).triu(diagonal=S - T)")),

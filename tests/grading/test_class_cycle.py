@@ -12,7 +12,7 @@ import pytest
 
 from grading import repo
 from tests.grading.conftest import solved
-from tests.grading.corpus import WRONG
+from tests.grading.corpus01 import WRONG
 
 pytestmark = [pytest.mark.slow, pytest.mark.sandbox]
 CHAPTER = "01_neurons"

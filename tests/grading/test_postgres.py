@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, text
 
 from grading import autograde, gradebook, sandbox
 from tests.grading.conftest import released_course, solved, submit
-from tests.grading.corpus import WRONG
+from tests.grading.corpus01 import WRONG
 
 pytestmark = [pytest.mark.slow, pytest.mark.sandbox]
 CHAPTER = "01_neurons"

@@ -5,7 +5,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from lib import activations, testing
+from lib import activations, exercises, testing
+from lib.exercises.base import fresh
 from lib.exercises.compare import mismatch
 
 
@@ -83,6 +84,25 @@ def test_forbidden_notices_an_answer_that_removes_the_watcher():
         with testing.forbidden("ch01_sigmoid"):
             evasive(torch.randn(3))
     assert sys.getprofile() is None
+
+
+@pytest.mark.parametrize("grade_id", [e.grade_id for e in exercises.EXERCISES.values() if e.expected is not None])
+def test_an_answer_may_not_call_the_graders_reference(grade_id):
+    """The judge's reference lives in lib.exercises, which an answer can import: calling it, or a
+    helper it is built from, is caught like a forbidden API."""
+    exercise = exercises.get(grade_id)
+    args = fresh(exercise.cases(torch.Generator().manual_seed(0))[0].args)
+    with pytest.raises(AssertionError, match=f"{grade_id}: your answer calls "):
+        with testing.forbidden(grade_id):
+            exercise.expected(*args)
+
+
+def test_the_reference_helpers_of_a_module_are_caught_too():
+    from lib.exercises import ch05
+
+    with pytest.raises(AssertionError, match=r"lib\.exercises\.ch05\.kept_indices \(the grader's reference\)"):
+        with testing.forbidden("ch05_top_k_top_p"):
+            ch05.kept_indices([0.5, 0.1, 2.0], 2, None)
 
 
 def test_a_recursion_error_is_reported_briefly_without_its_traceback():
