@@ -1,7 +1,7 @@
 """lib: the shared implementation behind every chapter of Neurons to Transformers.
 
 Notebooks do `import lib` and call what is re-exported here; each name lives in the
-module named after its idea (see DESIGN.md).
+module named after its idea (see docs/architecture.md).
 """
 from lib.activations import relu, relu_grad, sigmoid, sigmoid_grad, tanh, tanh_grad
 from lib.device import available_devices, get_device, seed, to_device
