@@ -82,6 +82,8 @@ class Tensor:
         if not isinstance(k, numbers.Number) or isinstance(k, bool):
             raise TypeError(f"exponent k must be a number, got {type(k).__name__}")
         a = self.data
+        if k == 0:  # a ** 0 = 1 everywhere, 0 ** 0 included: the slope is 0 (not 0 * 0 ** -1 = nan)
+            return self._child(torch.ones_like(a), (self,), lambda g: (torch.zeros_like(g),), "**0")
         return self._child(a ** k, (self,), lambda g: (g * k * a ** (k - 1),), f"**{k}")
 
     def __neg__(self):
@@ -170,8 +172,10 @@ class Tensor:
     def backward(self, grad=None):
         """Fill .grad of every Tensor that requires grad and that this one depends on.
 
-        grad: gradient of the final objective with respect to this Tensor (same shape);
-        may be left out when this Tensor has a single element (it is then 1).
+        grad: gradient of the final objective with respect to this Tensor (a torch tensor of the
+        same shape, on the same device); may be left out when this Tensor has a single element
+        (it is then 1). Like torch, every .grad is a tensor of its own, with the dtype, device
+        and layout of its Tensor's data: changing one in place (clipping) changes no other.
         """
         if not self.requires_grad:
             raise RuntimeError("backward(): this Tensor does not require grad (no leaf with requires_grad=True)")
@@ -179,18 +183,25 @@ class Tensor:
             if self.data.numel() != 1:
                 raise RuntimeError(f"backward(): grad must be given for a non-scalar Tensor of shape {tuple(self.shape)}")
             grad = torch.ones_like(self.data)
+        elif not isinstance(grad, torch.Tensor) or not grad.is_floating_point():
+            raise TypeError(f"grad must be a floating-point torch.Tensor, got "
+                            f"{getattr(grad, 'dtype', type(grad).__name__)}")
+        elif grad.shape != self.shape or grad.device != self.device:
+            raise ValueError(f"grad must have this Tensor's shape {tuple(self.shape)} on {self.device}, got "
+                             f"shape {tuple(grad.shape)} on {grad.device}")
         grads = {id(self): grad}
         for node in reversed(self.topological_order()):
             g = grads.pop(id(node), None)
             if g is None:
                 continue
+            own = torch.empty_like(node.data).copy_(g)
             if node.grad_fn is None:
-                node.grad = g if node.grad is None else node.grad + g
+                node.grad = own if node.grad is None else node.grad.add_(own)
                 continue
-            node.grad = g
+            node.grad = own
             for parent, pg in zip(node.parents, node.grad_fn(g)):
                 if parent.requires_grad:
-                    pg = unbroadcast(pg, parent.shape)
+                    pg = unbroadcast(pg, parent.shape).to(parent.dtype)
                     grads[id(parent)] = pg if id(parent) not in grads else grads[id(parent)] + pg
 
     def zero_grad(self):
@@ -217,6 +228,7 @@ def numerical_gradient(f, inputs, eps=1e-6):
     inputs: float64 torch tensors. Returns one torch tensor of gradients per input,
     shaped like that input. Costs 2 evaluations of f per input entry.
     """
+    inputs = [x.contiguous() for x in inputs]  # entries are perturbed through a flat view
     grads = []
     for k, x in enumerate(inputs):
         g = torch.zeros_like(x)

@@ -16,10 +16,30 @@ from lib import validate
 
 def _check_range(group, name, low, high=math.inf, high_open=False):
     value = group[name]
+    if isinstance(value, torch.Tensor) and value.dim() == 0 and not value.is_complex():
+        value = group[name] = value.item()  # torch accepts a 0-d tensor (for CUDA graphs); its value is what counts
     if not isinstance(value, (int, float)) or isinstance(value, bool) or not (
             low <= value < high if high_open else low <= value <= high):
         bracket = ")" if high_open else "]"
         raise ValueError(f"{name} must be a number in [{low}, {high}{bracket}, got {value!r}")
+
+
+# torch.optim's implementation switches: the values that mean the same computation are accepted
+# (lib has one implementation, a loop over the parameters); the others are refused with the reason.
+SWITCHES = {
+    "foreach": ((None, False, True), None),
+    "fused": ((None, False, True), None),
+    "differentiable": ((False,), "autograd through the step is not supported: lib's step runs under "
+                                  "torch.no_grad (use torch.optim)"),
+    "capturable": ((False,), "capturing the step in a CUDA graph is not supported (use torch.optim)"),
+}
+
+
+def _check_switches(group):
+    for name, (allowed, why) in SWITCHES.items():
+        if name in group and not any(group[name] is value for value in allowed):
+            reason = why or "expected None, False or True"
+            raise ValueError(f"{name}={group[name]!r}: {reason}")
 
 
 class Optimizer:
@@ -38,11 +58,23 @@ class Optimizer:
             self.add_param_group(group)
 
     def add_param_group(self, group):
-        """Add a dict {"params": [...], hyper-parameter: value, ...}; missing values take the defaults."""
+        """Add a dict {"params": [...], hyper-parameter: value, ...}; missing values take the defaults.
+        params: tensors, or (name, tensor) pairs as from model.named_parameters() (the names are
+        kept in "param_names", like torch)."""
+        if not isinstance(group, dict) or "params" not in group:
+            raise TypeError(f"a parameter group must be a dict with a 'params' key, got {type(group).__name__}")
         group = dict(group)
         params = group["params"]
-        group["params"] = [params] if isinstance(params, torch.Tensor) else list(params)
-        unknown = set(group) - set(self.defaults) - {"params", "initial_lr"}
+        params = [params] if isinstance(params, torch.Tensor) else list(params)
+        if params and all(isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) for p in params):
+            group["param_names"], params = [name for name, _ in params], [p for _, p in params]
+        bad = next((p for p in params if not (isinstance(getattr(p, "data", None), torch.Tensor)
+                                              and hasattr(p, "grad"))), None)
+        if bad is not None or not params:
+            raise TypeError("params must hold tensors (or lib.autograd Tensors) with .data and .grad, "
+                            f"got {'nothing' if not params else type(bad).__name__}")
+        group["params"] = params
+        unknown = set(group) - set(self.defaults) - {"params", "initial_lr", "param_names"}
         if unknown:
             raise ValueError(f"unknown hyper-parameter(s) {sorted(unknown)}; "
                              f"{type(self).__name__} takes {sorted(self.defaults)}")
@@ -57,6 +89,7 @@ class Optimizer:
     def _check(self, group):
         _check_range(group, "lr", 0.0)
         _check_range(group, "weight_decay", 0.0)
+        _check_switches(group)
 
     def _params(self):
         return [p for g in self.param_groups for p in g["params"]]
@@ -120,10 +153,11 @@ class SGD(Optimizer):
     g = g + momentum buf (Nesterov) or buf;  p = p - lr g.  Matches torch.optim.SGD.
     """
 
-    def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False,
-                 maximize=False):
-        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
-                                      weight_decay=weight_decay, nesterov=nesterov, maximize=maximize))
+    def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False, *,
+                 maximize=False, foreach=None, differentiable=False, fused=None):
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+                                      nesterov=nesterov, maximize=maximize, foreach=foreach,
+                                      differentiable=differentiable, fused=fused))
 
     def _check(self, group):
         super()._check(group)
@@ -155,9 +189,10 @@ class RMSprop(Optimizer):
     """
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False,
-                 maximize=False):
+                 capturable=False, foreach=None, maximize=False, differentiable=False):
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
-                                      centered=centered, maximize=maximize))
+                                      centered=centered, capturable=capturable, foreach=foreach,
+                                      maximize=maximize, differentiable=differentiable))
 
     def _check(self, group):
         super()._check(group)
@@ -191,28 +226,33 @@ class Adam(Optimizer):
 
     m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;  at step t:
     p -= lr / (1 - b1^t) * m / (sqrt(v / (1 - b2^t)) + eps), with v replaced by its running
-    maximum when amsgrad. weight_decay adds weight_decay p to g (L2). Matches torch.optim.Adam.
+    maximum when amsgrad. weight_decay adds weight_decay p to g (L2), or with
+    decoupled_weight_decay=True shrinks p by lr weight_decay first (AdamW). Matches torch.optim.Adam.
     """
 
-    decoupled = False
-
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False,
-                 maximize=False):
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
-                                      amsgrad=amsgrad, maximize=maximize))
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False, *,
+                 foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
+                 decoupled_weight_decay=False):
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                                      foreach=foreach, maximize=maximize, capturable=capturable,
+                                      differentiable=differentiable, fused=fused,
+                                      decoupled_weight_decay=decoupled_weight_decay))
 
     def _check(self, group):
         super()._check(group)
         _check_range(group, "eps", 0.0)
         betas = group["betas"]
+        if isinstance(betas, (tuple, list)) and len(betas) == 2:
+            betas = group["betas"] = tuple(b.item() if isinstance(b, torch.Tensor) and b.dim() == 0 else b
+                                           for b in betas)
         if not (isinstance(betas, tuple) and len(betas) == 2 and all(
-                isinstance(b, (int, float)) and 0 <= b < 1 for b in betas)):
+                isinstance(b, (int, float)) and not isinstance(b, bool) and 0 <= b < 1 for b in betas)):
             raise ValueError(f"betas must be a pair of numbers in [0, 1), got {betas!r}")
 
     def _update(self, p, grad, state, group):
         lr, (beta1, beta2), wd = group["lr"], group["betas"], group["weight_decay"]
         state["step"] = step = state.get("step", 0) + 1
-        if self.decoupled:
+        if group["decoupled_weight_decay"]:
             p.mul_(1 - lr * wd)
         elif wd:
             grad = grad.add(p, alpha=wd)
@@ -233,51 +273,69 @@ class AdamW(Adam):
     before the Adam step, instead of adding weight_decay p to the gradient. Matches torch.optim.AdamW.
     """
 
-    decoupled = True
-
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False,
-                 maximize=False):
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize)
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *,
+                 maximize=False, foreach=None, capturable=False, differentiable=False, fused=None):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach, maximize=maximize,
+                         capturable=capturable, differentiable=differentiable, fused=fused,
+                         decoupled_weight_decay=True)
 
 
 class LRScheduler:
-    """Sets each group's "lr" from its initial lr and the epoch count, like torch.optim.lr_scheduler.
+    """Changes each group's "lr" once per step, like torch.optim.lr_scheduler.
 
     Constructing a scheduler applies epoch 0; call step() once after each optimizer.step().
-    Subclasses give lr_at(base_lr, epoch) in closed form.
+    Subclasses give lr_at(base_lr, epoch), the schedule in closed form. Like torch's, each step
+    changes the rate the group has now by the schedule's own change from the previous epoch
+    (a factor, or for CosineAnnealingLR a factor of the distance to eta_min), rather than
+    overwriting it, so several schedulers on one optimizer combine: LinearLR warm-up with StepLR
+    gives the product of both. Alone, a scheduler follows lr_at exactly (up to rounding).
+    To resume, load the optimizer's state_dict (it holds the rates) and then the scheduler's.
     """
 
     def __init__(self, optimizer, last_epoch=-1):
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"optimizer must be a lib.optim optimizer, got {type(optimizer).__name__}")
+        if isinstance(last_epoch, bool) or not isinstance(last_epoch, int) or last_epoch < -1:
+            raise ValueError(f"last_epoch must be an int >= -1, got {last_epoch!r}")
         self.optimizer = optimizer
         for group in optimizer.param_groups:
-            group.setdefault("initial_lr", group["lr"])
+            if last_epoch == -1:
+                group.setdefault("initial_lr", group["lr"])
+            elif "initial_lr" not in group:
+                raise KeyError("last_epoch is given but a param group has no 'initial_lr': resume only an "
+                               "optimizer that a scheduler has already driven")
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
-        self.last_epoch = last_epoch
+        self.last_epoch, self._step_count = last_epoch, 0
         self.step()
 
     def lr_at(self, base_lr, epoch):
         raise NotImplementedError
 
+    def chained(self, lr, base_lr, epoch):
+        """The rate at `epoch` for a group whose rate is now `lr`: lr times the schedule's factor
+        from epoch - 1 to epoch (from base_lr at epoch 0)."""
+        before = base_lr if epoch == 0 else self.lr_at(base_lr, epoch - 1)
+        now = self.lr_at(base_lr, epoch)
+        return lr * now / before if before else now
+
     def step(self):
         """Advance one epoch (or iteration) and write the new learning rates into the optimizer."""
         self.last_epoch += 1
+        self._step_count += 1
         for group, base in zip(self.optimizer.param_groups, self.base_lrs):
-            group["lr"] = self.lr_at(base, self.last_epoch)
+            group["lr"] = self.chained(group["lr"], base, self.last_epoch)
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
 
     def get_last_lr(self):
-        """The learning rate of every group, as set by the latest step()."""
-        return [group["lr"] for group in self.optimizer.param_groups]
+        """The learning rate of every group, as this scheduler's latest step() left it."""
+        return list(self._last_lr)
 
     def state_dict(self):
         return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
 
     def load_state_dict(self, state_dict):
-        """Restore the epoch count (and settings) and write that epoch's rates into the optimizer."""
+        """Restore the epoch count and settings (not the rates: those are in the optimizer's state_dict)."""
         self.__dict__.update(state_dict)
-        for group, base in zip(self.optimizer.param_groups, self.base_lrs):
-            group["lr"] = self.lr_at(base, self.last_epoch)
 
 
 class StepLR(LRScheduler):
@@ -303,6 +361,18 @@ class CosineAnnealingLR(LRScheduler):
 
     def lr_at(self, base_lr, epoch):
         return self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * epoch / self.T_max)) / 2
+
+    def chained(self, lr, base_lr, epoch):
+        """Scale the distance to eta_min by the curve's factor; step by the curve's rise when the
+        previous epoch was at the bottom (a zero distance cannot be scaled), as torch does."""
+        if epoch == 0:
+            return lr
+        if self._step_count == 1:  # resumed at last_epoch >= 0: nothing to chain from
+            return self.lr_at(base_lr, epoch)
+        before, now = self.lr_at(base_lr, epoch - 1) - self.eta_min, self.lr_at(base_lr, epoch) - self.eta_min
+        if (epoch - 1 - self.T_max) % (2 * self.T_max) == 0:
+            return lr + now - before
+        return self.eta_min + (lr - self.eta_min) * now / before
 
 
 class LinearLR(LRScheduler):

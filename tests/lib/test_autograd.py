@@ -108,6 +108,57 @@ def test_errors_are_clear():
         Tensor(torch.ones(3)) + "1"
 
 
+def test_a_wrong_upstream_gradient_is_refused():
+    out = Tensor(torch.ones(2, 3), requires_grad=True) * 2
+    with pytest.raises(ValueError, match=r"grad must have this Tensor's shape \(2, 3\) on cpu, got shape \(3, 2\)"):
+        out.backward(torch.ones(3, 2))
+    with pytest.raises(TypeError, match="grad must be a floating-point torch.Tensor, got list"):
+        out.backward([[1.0] * 3] * 2)
+
+
+def test_every_gradient_is_a_tensor_of_its_own(gen):
+    """For a + b, torch gives a.grad and b.grad their own tensors: scaling or clipping one in place
+    (after sum().backward(), whose gradient is an expanded view) changes nothing else."""
+    x, y = randn(gen, 3, 4), randn(gen, 3, 4)
+    a, b = Tensor(x.clone(), requires_grad=True), Tensor(y.clone(), requires_grad=True)
+    ta, tb = x.clone().requires_grad_(True), y.clone().requires_grad_(True)
+    upstream = torch.full((3, 4), 0.5, dtype=torch.float64)
+    (a + b).backward(upstream)
+    (ta + tb).backward(upstream)
+    a.grad.mul_(10)
+    ta.grad.mul_(10)
+    torch.testing.assert_close(b.grad, tb.grad)
+    torch.testing.assert_close(upstream, torch.full((3, 4), 0.5, dtype=torch.float64))
+    c = Tensor(x.clone(), requires_grad=True)
+    c.sum().backward()
+    c.grad.clamp_(max=0.5)  # in-place clipping
+    torch.testing.assert_close(c.grad, torch.full((3, 4), 0.5, dtype=torch.float64))
+
+
+def test_zero_power_has_zero_slope_at_zero_like_torch():
+    a = Tensor(torch.tensor([0.0, 2.0], dtype=torch.float64), requires_grad=True)
+    t = torch.tensor([0.0, 2.0], dtype=torch.float64, requires_grad=True)
+    (a ** 0).sum().backward()
+    (t ** 0).sum().backward()
+    torch.testing.assert_close(a.grad, t.grad)
+
+
+def test_each_gradient_has_its_inputs_dtype_like_torch(gen):
+    x32, x64 = randn(gen, 3).float(), randn(gen, 3)
+    a, b = Tensor(x32.clone(), requires_grad=True), Tensor(x64.clone(), requires_grad=True)
+    ta, tb = x32.clone().requires_grad_(True), x64.clone().requires_grad_(True)
+    (a * b).sum().backward()
+    (ta * tb).sum().backward()
+    assert (a.grad.dtype, b.grad.dtype) == (ta.grad.dtype, tb.grad.dtype) == (torch.float32, torch.float64)
+    torch.testing.assert_close(a.grad, ta.grad)
+
+
+def test_gradcheck_takes_non_contiguous_inputs(gen):
+    a = randn(gen, 4, 3).T  # (3, 4), transposed strides
+    assert not a.is_contiguous()
+    assert autograd.gradcheck(lambda t: (t * t).sum(), [a]) < 1e-6
+
+
 def test_cross_entropy_matches_functional_for_extreme_logits(gen):
     logits = randn(gen, 6, 4) * 1e4
     y = torch.randint(0, 4, (6,), generator=gen)

@@ -157,11 +157,36 @@ def test_schedules_match_torch_with_their_optimizer(k, device, gen):
             opt.step()
         sched_ours.step()
         sched_theirs.step()
-        if step == 49:  # a state_dict round trip half way
-            saved = sched_ours.state_dict()
+        if step == 49:  # resuming half way, as torch does: the optimizer's state, then the scheduler's
+            saved, saved_opt = sched_ours.state_dict(), opt_ours.state_dict()
             sched_ours = make_ours(opt_ours)
+            opt_ours.load_state_dict(saved_opt)
             sched_ours.load_state_dict(saved)
     assert max_difference([[p.detach() for p in mine]], [[p.detach() for p in reference]]) < 1e-6
+
+
+STACKS = {
+    "warmup+step": lambda lr_scheduler, o: [lr_scheduler.LinearLR(o, start_factor=0.1, total_iters=8),
+                                             lr_scheduler.StepLR(o, step_size=5, gamma=0.7)],
+    "warmup+cosine": lambda lr_scheduler, o: [lr_scheduler.LinearLR(o, start_factor=0.25, total_iters=12),
+                                               lr_scheduler.CosineAnnealingLR(o, T_max=20, eta_min=0.01)],
+    "step+cosine": lambda lr_scheduler, o: [lr_scheduler.StepLR(o, step_size=9, gamma=0.5),
+                                             lr_scheduler.CosineAnnealingLR(o, T_max=15)],
+}
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_stacked_schedulers_combine_like_torch(name):
+    """Two schedulers on one optimizer: each changes the rate the other left (warm-up is kept)."""
+    mine, theirs = optim.SGD(leaves([torch.zeros(2)]), lr=0.3), torch.optim.SGD(leaves([torch.zeros(2)]), lr=0.3)
+    ours, reference = STACKS[name](optim, mine), STACKS[name](torch.optim.lr_scheduler, theirs)
+    for step in range(70):
+        assert mine.param_groups[0]["lr"] == pytest.approx(theirs.param_groups[0]["lr"], rel=1e-9, abs=1e-15), step
+        assert [s.get_last_lr()[0] for s in ours] == pytest.approx([s.get_last_lr()[0] for s in reference], rel=1e-9), step
+        theirs.step()
+        for a, b in zip(ours, reference):
+            a.step()
+            b.step()
 
 
 def test_warmup_cosine_matches_torch_linear_then_cosine():
@@ -201,3 +226,49 @@ def test_single_tensor_and_foreign_optimizer_are_type_errors():
         optim.SGD(torch.zeros(2, requires_grad=True))
     with pytest.raises(TypeError, match="must be a lib.optim optimizer"):
         optim.StepLR(torch.optim.SGD([torch.zeros(1, requires_grad=True)]), step_size=1)
+
+
+TORCH_ARGUMENTS = [
+    (optim.SGD, torch.optim.SGD, dict(lr=0.05, momentum=0.9, foreach=True)),
+    (optim.SGD, torch.optim.SGD, dict(lr=0.05, foreach=False, fused=None, differentiable=False)),
+    (optim.RMSprop, torch.optim.RMSprop, dict(lr=0.01, foreach=True, capturable=False)),
+    (optim.Adam, torch.optim.Adam, dict(lr=0.02, betas=[0.8, 0.99], foreach=False)),
+    (optim.Adam, torch.optim.Adam, dict(lr=torch.tensor(0.02, dtype=torch.float64),
+                                        betas=(torch.tensor(0.8, dtype=torch.float64), torch.tensor(0.99, dtype=torch.float64)))),
+    (optim.Adam, torch.optim.Adam, dict(lr=0.02, weight_decay=0.1, decoupled_weight_decay=True)),
+    (optim.AdamW, torch.optim.AdamW, dict(lr=0.02, fused=None, foreach=True)),
+]
+
+
+@pytest.mark.parametrize("ours, theirs, kwargs", TORCH_ARGUMENTS,
+                         ids=[f"{o.__name__}-{'-'.join(kw)}" for o, _, kw in TORCH_ARGUMENTS])
+def test_torch_constructor_arguments_are_accepted_and_mean_the_same(ours, theirs, kwargs, gen):
+    start = initial("cpu", gen)
+    mine, reference = leaves(start), leaves(start)
+    assert max_difference(run(ours(mine, **kwargs), mine, 30), run(theirs(reference, **kwargs), reference, 30)) < 1e-10
+
+
+def test_named_parameters_are_accepted_like_torch(gen):
+    model = torch.nn.Linear(3, 2).double()
+    copy = torch.nn.Linear(3, 2).double()
+    copy.load_state_dict(model.state_dict())
+    ours, theirs = optim.Adam(model.named_parameters(), lr=0.1), torch.optim.Adam(copy.named_parameters(), lr=0.1)
+    assert ours.param_groups[0]["param_names"] == theirs.param_groups[0]["param_names"] == ["weight", "bias"]
+    x = torch.randn(4, 3, generator=gen, dtype=torch.float64)
+    for opt, m in ((ours, model), (theirs, copy)):
+        m(x).pow(2).sum().backward()
+        opt.step()
+    torch.testing.assert_close(model.weight, copy.weight)
+
+
+@pytest.mark.parametrize("make, error, match", [
+    (lambda p: optim.SGD(p, differentiable=True), ValueError, "differentiable=True: autograd through the step"),
+    (lambda p: optim.Adam(p, capturable=True), ValueError, "capturable=True: capturing the step in a CUDA graph"),
+    (lambda p: optim.SGD(p, foreach="yes"), ValueError, "foreach='yes': expected None, False or True"),
+    (lambda p: optim.SGD([1.0, 2.0]), TypeError, "params must hold tensors .* got float"),
+    (lambda p: optim.SGD(p, lr="0.1"), ValueError, "lr must be a number"),
+    (lambda p: optim.Adam(p, betas=[0.9]), ValueError, "betas must be a pair"),
+])
+def test_what_lib_cannot_do_is_refused_with_the_reason(make, error, match):
+    with pytest.raises(error, match=match):
+        make(leaves([torch.zeros(2)]))
