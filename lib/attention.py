@@ -35,7 +35,7 @@ def causal_mask(T, S=None, device=None):
 
 def padding_mask(lengths, S):
     """lengths: (B,) ints in [1, S] -> (B, 1, 1, S) bool mask, True for each sequence's real keys."""
-    validate.tensor(lengths, "lengths", ndim=1, floating=False)
+    validate.integers(lengths, "lengths", ndim=1)
     validate.positive_int(S, "S")
     if lengths.numel() and (int(lengths.min()) < 1 or int(lengths.max()) > S):
         raise ValueError(f"lengths must be in [1, {S}], got values from {int(lengths.min())} to {int(lengths.max())}")
@@ -133,6 +133,13 @@ def online_softmax_update(m, l, acc, scores, values):
     (-inf where masked); values: (..., s, hv). Returns the new (m, l, acc). After the last
     tile, acc / l is softmax(all scores) @ all values.
     """
+    for name, t in (("m", m), ("l", l), ("acc", acc), ("scores", scores), ("values", values)):
+        validate.tensor(t, name, ndim=range(2, 9))
+    T, s = scores.shape[-2:]
+    if m.shape[-2:] != (T, 1) or l.shape[-2:] != (T, 1) or values.shape[-2] != s or acc.shape[-1] != values.shape[-1]:
+        raise ValueError(f"shapes do not fit: scores (..., {T}, {s}) needs m and l (..., {T}, 1), values "
+                         f"(..., {s}, hv) and acc (..., {T}, hv); got m {tuple(m.shape)}, l {tuple(l.shape)}, "
+                         f"acc {tuple(acc.shape)}, values {tuple(values.shape)}")
     m_new = torch.maximum(m, scores.amax(dim=-1, keepdim=True))  # (..., T, 1)
     shift = m_new.masked_fill(torch.isneginf(m_new), 0.0)  # a row masked so far contributes 0
     rescale = torch.exp(m - shift)  # the old sums were relative to m

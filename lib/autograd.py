@@ -15,7 +15,7 @@ import numbers
 
 import torch
 
-from lib import activations
+from lib import activations, validate
 
 
 def unbroadcast(grad, shape):
@@ -25,6 +25,8 @@ def unbroadcast(grad, shape):
     Returns a tensor of `shape`: summed over the leading axes broadcasting added and over
     the axes where the input had size 1.
     """
+    if len(shape) > grad.dim() or any(s not in (1, g) for s, g in zip(reversed(shape), reversed(grad.shape))):
+        raise ValueError(f"shape {tuple(shape)} does not broadcast to the gradient's shape {tuple(grad.shape)}")
     while grad.dim() > len(shape):
         grad = grad.sum(dim=0)
     for axis, size in enumerate(shape):
@@ -216,6 +218,9 @@ def cross_entropy(logits, y):
     """
     shift = logits - Tensor(logits.data.max(dim=1, keepdim=True).values)
     log_probs = shift - shift.exp().sum(dim=1, keepdim=True).log()
+    if not isinstance(logits, Tensor):
+        raise TypeError(f"logits must be an autograd Tensor, got {type(logits).__name__}")
+    validate.labels(y, "y", logits.shape[0], logits.shape[1])
     onehot = torch.zeros_like(logits.data)
     onehot[torch.arange(y.shape[0], device=y.device), y] = 1
     return -(log_probs * Tensor(onehot)).sum() / y.shape[0]
@@ -228,6 +233,8 @@ def numerical_gradient(f, inputs, eps=1e-6):
     inputs: float64 torch tensors. Returns one torch tensor of gradients per input,
     shaped like that input. Costs 2 evaluations of f per input entry.
     """
+    for k, x in enumerate(inputs):
+        validate.tensor(x, f"inputs[{k}]")
     inputs = [x.contiguous() for x in inputs]  # entries are perturbed through a flat view
     grads = []
     for k, x in enumerate(inputs):

@@ -47,6 +47,10 @@ def seed(n):
 
 def to_device(obj, device):
     """Move a tensor, or a list/tuple/dict of tensors (nested), to `device`."""
+    try:
+        device = torch.device(device)
+    except (RuntimeError, TypeError) as e:
+        raise ValueError(f"device must name a torch device such as 'cpu' or 'cuda', got {device!r}") from e
     if isinstance(obj, torch.Tensor):
         return obj.to(device)
     if isinstance(obj, dict):

@@ -15,7 +15,7 @@ from torch import nn
 
 from lib import validate
 from lib.attention import KVCache, sinusoidal_positions
-from lib.transformer import Block, TransformerConfig
+from lib.transformer import Block, check_config
 
 
 class TinyGPT(nn.Module):
@@ -24,8 +24,7 @@ class TinyGPT(nn.Module):
 
     def __init__(self, config):
         super().__init__()
-        if not isinstance(config, TransformerConfig):
-            raise TypeError(f"config must be a TransformerConfig, got {type(config).__name__}")
+        check_config(config)
         self.config = config
         self.tok_emb = nn.Embedding(config.vocab_size, config.n_embd)
         self.pos_emb = nn.Embedding(config.block_size, config.n_embd) if config.positions == "learned" else None

@@ -19,6 +19,8 @@ def linear_forward(x, W, b):
     validate.tensor(x, "x", ndim=2)
     validate.tensor(W, "W", ndim=2)
     validate.tensor(b, "b", ndim=1)
+    validate.same_device(x=x, W=W, b=b)
+    validate.same_dtype(x=x, W=W, b=b)
     if W.shape[0] != x.shape[1] or b.shape[0] != W.shape[1]:
         raise ValueError(f"expected W of shape ({x.shape[1]}, M) and b of shape (M,), "
                          f"got W {tuple(W.shape)} and b {tuple(b.shape)}")
@@ -27,8 +29,24 @@ def linear_forward(x, W, b):
 
 def linear_backward(dout, cache):
     """dout: (N, M) upstream gradient. Returns dx (N, D) = dout W^T, dW (D, M) = x^T dout, db (M,)."""
-    x, W = cache
+    x, W = _cache(cache, 2, "linear_forward")
+    _upstream(dout, (x.shape[0], W.shape[1]))
     return dout @ W.T, x.T @ dout, dout.sum(dim=0)
+
+
+def _cache(cache, n, forward):
+    """The cache as a tuple of n tensors, or a clear error (it must come from `forward`)."""
+    if not (isinstance(cache, tuple) and len(cache) == n and all(isinstance(t, torch.Tensor) for t in cache)):
+        raise TypeError(f"cache must be the {n} tensors that {forward} returned, got {type(cache).__name__}")
+    return cache
+
+
+def _upstream(dout, shape):
+    """dout, checked to be a floating tensor of the forward output's shape."""
+    validate.tensor(dout, "dout")
+    if tuple(dout.shape) != tuple(shape):
+        raise ValueError(f"dout must have the forward output's shape {tuple(shape)}, got {tuple(dout.shape)}")
+    return dout
 
 
 def relu_forward(x):
@@ -38,7 +56,8 @@ def relu_forward(x):
 
 def relu_backward(dout, cache):
     """dout: (*). Returns dx (*) = dout where x > 0, else 0."""
-    return dout * activations.relu_grad(cache)
+    validate.tensor(cache, "cache")
+    return _upstream(dout, cache.shape) * activations.relu_grad(cache)
 
 
 def sigmoid_forward(x):
@@ -49,7 +68,8 @@ def sigmoid_forward(x):
 
 def sigmoid_backward(dout, cache):
     """dout: (*). Returns dx (*) = dout * s (1 - s), with s the forward output."""
-    return dout * cache * (1 - cache)
+    validate.tensor(cache, "cache")
+    return _upstream(dout, cache.shape) * cache * (1 - cache)
 
 
 def tanh_forward(x):
@@ -60,7 +80,8 @@ def tanh_forward(x):
 
 def tanh_backward(dout, cache):
     """dout: (*). Returns dx (*) = dout * (1 - t^2), with t the forward output."""
-    return dout * (1 - cache * cache)
+    validate.tensor(cache, "cache")
+    return _upstream(dout, cache.shape) * (1 - cache * cache)
 
 
 ACTIVATION_LAYERS = {
@@ -86,8 +107,9 @@ def mse_forward(pred, target):
 
 def mse_backward(dout, cache):
     """dout: 0-D upstream gradient. Returns dpred (*) = dout * 2 (pred - target) / numel."""
+    validate.tensor(cache, "cache")
     diff = cache
-    return dout * 2 * diff / diff.numel()
+    return _upstream(dout, ()) * 2 * diff / diff.numel()
 
 
 def log_softmax(z):
@@ -95,6 +117,7 @@ def log_softmax(z):
 
     z: (N, C) logits. Returns (N, C) = z - max - log(sum(exp(z - max))).
     """
+    validate.tensor(z, "z", ndim=range(1, 9))
     shifted = z - z.max(dim=-1, keepdim=True).values
     return shifted - torch.log(torch.exp(shifted).sum(dim=-1, keepdim=True))
 
@@ -114,7 +137,8 @@ def softmax_cross_entropy_forward(logits, y):
 
 def softmax_cross_entropy_backward(dout, cache):
     """dout: 0-D upstream gradient. Returns dlogits (N, C) = dout * (p - onehot(y)) / N."""
-    p, y = cache
+    p, y = _cache(cache, 2, "softmax_cross_entropy_forward")
+    _upstream(dout, ())
     grad = p.clone()
     grad[torch.arange(y.shape[0], device=y.device), y] -= 1
     return dout * grad / y.shape[0]

@@ -110,4 +110,6 @@ class Bigram(nn.Module):
 
 def perplexity(loss):
     """exp(loss): the number of equally likely choices that a loss in nats amounts to."""
-    return math.exp(loss)
+    if isinstance(loss, torch.Tensor) and loss.numel() == 1:
+        loss = loss.item()
+    return math.exp(validate.number(loss, "loss", 0.0))

@@ -25,6 +25,7 @@ def _check_labels(y_true, y_pred, num_classes=None):
     if y_true.shape != y_pred.shape:
         raise ValueError(f"y_true and y_pred must have the same shape, got {tuple(y_true.shape)} "
                          f"and {tuple(y_pred.shape)}")
+    _nonempty(y_true)
     if num_classes is None:
         return torch.unique(torch.cat([y_true, y_pred]))
     validate.positive_int(num_classes, "num_classes")
@@ -34,11 +35,15 @@ def _check_labels(y_true, y_pred, num_classes=None):
     return torch.arange(num_classes, device=y_true.device)
 
 
+def _nonempty(y_true):
+    """Every metric refuses empty input, like scikit-learn (a mean or ratio of nothing is no score)."""
+    if not y_true.numel():
+        raise ValueError("y_true and y_pred must hold at least one example, got 0")
+
+
 def accuracy(y_true, y_pred):
     """Share of examples with y_pred == y_true; sklearn.metrics.accuracy_score. Returns 0-D."""
     _check_labels(y_true, y_pred)
-    if not y_true.numel():
-        raise ValueError("y_true and y_pred must hold at least one example")
     return (y_true == y_pred).double().mean()
 
 
@@ -164,12 +169,24 @@ def _report_text(rows, acc, total, averages, digits):
 
 def mean_squared_error(y_true, y_pred):
     """Mean of (y_pred - y_true)^2 over all entries; sklearn.metrics.mean_squared_error. Returns 0-D."""
+    _check_targets(y_true, y_pred)
     return losses.mse(y_pred, y_true)
+
+
+def _check_targets(y_true, y_pred):
+    validate.tensor(y_true, "y_true", ndim=(1, 2))
+    validate.tensor(y_pred, "y_pred", ndim=(1, 2))
+    validate.same_device(y_true=y_true, y_pred=y_pred)
+    if y_true.shape != y_pred.shape or y_true.dtype != y_pred.dtype:
+        raise ValueError(f"y_true and y_pred must have the same shape and dtype, got {tuple(y_true.shape)} "
+                         f"{y_true.dtype} and {tuple(y_pred.shape)} {y_pred.dtype}")
+    _nonempty(y_true)
 
 
 def root_mean_squared_error(y_true, y_pred):
     """sqrt of the mean squared error, in the targets' units; for (N, K) targets the mean over
     the K outputs of each output's RMSE, like sklearn.metrics.root_mean_squared_error. Returns 0-D.
     """
+    _check_targets(y_true, y_pred)
     per_entry = losses.mse(y_pred, y_true, reduction="none")
     return per_entry.mean(0).sqrt().mean() if per_entry.dim() == 2 else per_entry.mean().sqrt()

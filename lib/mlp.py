@@ -81,7 +81,7 @@ def _check_params(x, params):
         validate.tensor(b, f"params[{l}][1] (b)", ndim=1)
         if W.shape[0] != width or b.shape[0] != W.shape[1]:
             raise ValueError(
-                f"layer {l}: expected W of shape ({width}, D) and b of shape (D,), "
+                f"params[{l}] (layer {l}): expected W of shape ({width}, D) and b of shape (D,), "
                 f"got W {tuple(W.shape)} and b {tuple(b.shape)}"
             )
         width = W.shape[1]

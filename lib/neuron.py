@@ -49,6 +49,7 @@ def neuron_step(x, y, w, b, lr):
     x: (N, D); y: (N,); w: (D,); b: scalar; lr: learning rate > 0.
     Returns (new w (D,), new b 0-D, loss before the step 0-D).
     """
+    validate.number(lr, "lr")
     if not lr > 0:
         raise ValueError(f"lr must be > 0, got {lr!r}")
     loss, grad_w, grad_b = neuron_mse_grads(x, y, w, b)

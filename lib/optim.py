@@ -343,6 +343,7 @@ class StepLR(LRScheduler):
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
         validate.positive_int(step_size, "step_size")
+        validate.number(gamma, "gamma", 0.0)
         self.step_size, self.gamma = step_size, gamma
         super().__init__(optimizer, last_epoch)
 
@@ -356,6 +357,7 @@ class CosineAnnealingLR(LRScheduler):
 
     def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
         validate.positive_int(T_max, "T_max")
+        validate.number(eta_min, "eta_min", 0.0)
         self.T_max, self.eta_min = T_max, eta_min
         super().__init__(optimizer, last_epoch)
 
@@ -399,6 +401,7 @@ def warmup_cosine(step, base_lr, warmup_steps, total_steps, min_lr=0.0):
     progress = (step - warmup_steps) / (total_steps - warmup_steps), clipped to [0, 1]:
     min_lr + (base_lr - min_lr) (1 + cos(pi progress)) / 2. The schedule transformers use.
     """
+    validate.number(step, "step", 0)
     if not 0 <= warmup_steps < total_steps:
         raise ValueError(f"need 0 <= warmup_steps < total_steps, got {warmup_steps!r} and {total_steps!r}")
     if step < warmup_steps:

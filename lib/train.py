@@ -53,16 +53,26 @@ class EarlyStopping:
 
 def accuracy_of_logits(logits, y):
     """Share of rows of logits: (N, C) whose argmax is y: (N,)."""
+    validate.tensor(logits, "logits", ndim=2)
+    validate.labels(y, "y", logits.shape[0], logits.shape[1])
     return float(metrics.accuracy(y, logits.argmax(1)))
+
+
+def _check_model(model):
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
 
 
 def l2_penalty(model):
     """Sum of squared weights of model's weight matrices (parameters with 2+ dims; biases are free)."""
+    _check_model(model)
     return sum((p * p).sum() for p in model.parameters() if p.dim() > 1)
 
 
 def decay_groups(model, weight_decay):
     """Optimizer parameter groups: weight matrices with weight_decay, biases and other 1-D ones without."""
+    _check_model(model)
+    validate.number(weight_decay, "weight_decay", 0.0)
     params = list(model.parameters())
     return [{"params": [p for p in params if p.dim() > 1], "weight_decay": weight_decay},
             {"params": [p for p in params if p.dim() <= 1], "weight_decay": 0.0}]
@@ -74,6 +84,7 @@ def evaluate(model, x, y, loss_fn=losses.cross_entropy, metric=accuracy_of_logit
 
     metric(outputs, y) -> float, or None for the loss alone (then the metric is None).
     """
+    _check_model(model)
     was_training = model.training
     model.eval()
     try:
@@ -95,6 +106,11 @@ def fit(model, optimizer, train, val=None, *, epochs, batch_size=64, loss_fn=los
     JupyterLab, a text line elsewhere.
     """
     validate.positive_int(epochs, "epochs")
+    _check_model(model)
+    for name, pair in (("train", train), ("val", val)):
+        if pair is not None and not (isinstance(pair, (tuple, list)) and len(pair) == 2
+                                     and all(isinstance(t, torch.Tensor) for t in pair) and len(pair[0]) == len(pair[1])):
+            raise TypeError(f"{name} must be a pair (x, y) of tensors with as many rows, got {type(pair).__name__}")
     if early_stopping is not None and val is None:
         raise ValueError("early_stopping needs validation data: pass val=(x_val, y_val)")
     if not l2 >= 0:
@@ -145,6 +161,8 @@ def plot_history(history, axes=None, label=""):
     """
     import matplotlib.pyplot as plt
 
+    if not isinstance(history, History):
+        raise TypeError(f"history must be the lib.train.History that fit() returned, got {type(history).__name__}")
     if axes is None:
         axes = plt.subplots(1, 2, figsize=(10, 3.5))[1]
     loss_ax, metric_ax = axes

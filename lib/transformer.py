@@ -71,11 +71,18 @@ class TransformerConfig:
         return self.ff_hidden or 4 * self.n_embd
 
 
+def check_config(config):
+    """Raise unless config is a TransformerConfig."""
+    if not isinstance(config, TransformerConfig):
+        raise TypeError(f"config must be a lib.transformer.TransformerConfig, got {type(config).__name__}")
+
+
 class FeedForward(nn.Module):
     """Position-wise feed-forward network: Linear(C, hidden), activation, Linear(hidden, C), dropout."""
 
     def __init__(self, config):
         super().__init__()
+        check_config(config)
         self.net = nn.Sequential(nn.Linear(config.n_embd, config.hidden, bias=config.bias),
                                  ACTIVATIONS[config.activation](),
                                  nn.Linear(config.hidden, config.n_embd, bias=config.bias),
@@ -91,6 +98,7 @@ class Block(nn.Module):
 
     def __init__(self, config):
         super().__init__()
+        check_config(config)
         norm = (lambda: nn.LayerNorm(config.n_embd, bias=config.bias)) if config.layer_norm else nn.Identity
         self.ln1, self.ln2 = norm(), norm() if config.feed_forward else None
         self.attn = MultiHeadAttention(config.n_embd, config.n_head, bias=config.bias, dropout=config.dropout,

@@ -1,4 +1,7 @@
 """Argument checks shared by lib: clear errors that name the argument."""
+import math
+import numbers
+
 import torch
 
 
@@ -23,10 +26,19 @@ def tensor(x, name, ndim=None, floating=True):
 
 def same_device(**tensors):
     """Raise if the named tensors do not all live on one device."""
-    devices = {name: t.device for name, t in tensors.items()}
-    if len(set(devices.values())) > 1:
-        listing = ", ".join(f"{n} on {d}" for n, d in devices.items())
-        raise ValueError(f"arguments must be on the same device, got {listing}")
+    _same(tensors, "device", " on ", ValueError)
+
+
+def same_dtype(**tensors):
+    """Raise if the named tensors do not all have one dtype."""
+    _same(tensors, "dtype", " ", TypeError)
+
+
+def _same(tensors, attribute, joiner, error):
+    values = {name: getattr(t, attribute) for name, t in tensors.items()}
+    if len(set(values.values())) > 1:
+        listing = ", ".join(f"{n}{joiner}{v}" for n, v in values.items())
+        raise error(f"arguments must have the same {attribute}, got {listing}")
 
 
 def token_ids(ids, name, ndim, vocab_size=None):
@@ -48,10 +60,24 @@ def positive_int(n, name):
     return n
 
 
+def integers(x, name, ndim=None, what="integers"):
+    """Return x if it is a tensor of an integer dtype (not bool) and of rank ndim, else raise."""
+    tensor(x, name, ndim=ndim, floating=False)
+    if x.is_floating_point() or x.is_complex() or x.dtype == torch.bool:
+        raise TypeError(f"{name} must hold {what} (e.g. torch.long), got dtype {x.dtype}")
+    return x
+
+
+def number(value, name, low=-math.inf, high=math.inf):
+    """Return value if it is a real number (not bool) in [low, high], else raise."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not low <= value <= high:
+        raise ValueError(f"{name} must be a number in [{low}, {high}], got {value!r}")
+    return value
+
+
+
 def _integer_vector(y, name):
-    tensor(y, name, ndim=1, floating=False)
-    if y.is_floating_point() or y.is_complex() or y.dtype == torch.bool:
-        raise TypeError(f"{name} must hold integer class indices (e.g. torch.long), got dtype {y.dtype}")
+    integers(y, name, ndim=1, what="integer class indices")
 
 
 def class_indices(y, name):

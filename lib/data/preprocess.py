@@ -58,15 +58,21 @@ class Clipper:
 
 class Standardizer:
     """(x - mean) / std with the training split's mean and population std; like
-    sklearn.preprocessing.StandardScaler (a constant column keeps scale 1).
+    sklearn.preprocessing.StandardScaler, a constant column keeps scale 1, and so does a column
+    whose variance is within rounding of 0 (var <= N eps var + (N eps mean)^2, sklearn's test),
+    instead of being blown up by a std of 1e-17.
     """
 
     def fit(self, x):
         """x: (N, D) training features. Returns self."""
         validate.tensor(x, "x", ndim=2)
+        if not len(x):
+            raise ValueError("x must hold at least one row to fit on, got shape (0, D)")
+        n, eps = len(x), torch.finfo(x.dtype).eps
         self.mean_ = x.mean(0)
-        std = x.std(0, correction=0)
-        self.std_ = torch.where(std > 0, std, torch.ones_like(std))
+        var = x.var(0, correction=0)
+        constant = var <= n * eps * var + (n * self.mean_ * eps) ** 2
+        self.std_ = torch.where(constant, torch.ones_like(var), var.sqrt())
         return self
 
     def transform(self, x):

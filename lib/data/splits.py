@@ -21,6 +21,9 @@ def split_counts(n, fractions):
     Returns a list of ints that sums to n, each within 1 of fractions[i] * n; ties go to the
     earlier part.
     """
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        raise ValueError(f"n must be an int >= 0, got {n!r}")
+    _check_fractions(fractions)
     raw = [f * n for f in fractions]
     counts = [math.floor(r + 1e-9) for r in raw]
     by_remainder = sorted(range(len(raw)), key=lambda i: (-(raw[i] - counts[i]), i))

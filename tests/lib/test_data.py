@@ -218,6 +218,20 @@ def test_standardizer_equals_sklearn_and_fits_on_train_only(gen, device):
         scaler.transform(other[:, :3].to(device))
 
 
+def test_standardizer_treats_a_nearly_constant_column_as_constant_like_sklearn(gen):
+    from sklearn.preprocessing import StandardScaler
+
+    x = torch.randn(10, 3, generator=gen, dtype=torch.float64)
+    x[:, 1] = 0.1 * 3
+    x[5, 1] = 0.3  # 0.1 * 3 != 0.3 in binary: the column's std is about 2e-17, rounding noise
+    x[:, 2] = 1 + 2.0 ** -52 * torch.arange(10)
+    scaler, sk = data.Standardizer().fit(x), StandardScaler().fit(x.numpy())
+    torch.testing.assert_close(scaler.std_, torch.as_tensor(sk.scale_))
+    torch.testing.assert_close(scaler.transform(x), torch.as_tensor(sk.transform(x.numpy())))
+    with pytest.raises(ValueError, match="x must hold at least one row"):
+        data.Standardizer().fit(x[:0])
+
+
 def test_median_imputer_equals_sklearn_even_counts_included(gen, device):
     from sklearn.impute import SimpleImputer
 

@@ -135,3 +135,24 @@ def test_regression_errors_equal_sklearn(shape, gen, device):
 def test_bad_arguments_get_named_errors(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+EMPTY_LABELS = torch.tensor([], dtype=torch.long)
+EMPTY_TARGETS = torch.zeros(0, dtype=torch.float64)
+
+
+@pytest.mark.parametrize("metric, args", [
+    (metrics.accuracy, (EMPTY_LABELS, EMPTY_LABELS)),
+    (metrics.confusion_matrix, (EMPTY_LABELS, EMPTY_LABELS)),
+    (metrics.confusion_matrix, (EMPTY_LABELS, EMPTY_LABELS, 3)),
+    (metrics.precision_recall_f1, (EMPTY_LABELS, EMPTY_LABELS)),
+    (metrics.precision, (EMPTY_LABELS, EMPTY_LABELS, 2, "macro")),
+    (metrics.recall, (EMPTY_LABELS, EMPTY_LABELS)),
+    (metrics.f1_score, (EMPTY_LABELS, EMPTY_LABELS, None, "micro")),
+    (metrics.classification_report, (EMPTY_LABELS, EMPTY_LABELS)),
+    (metrics.mean_squared_error, (EMPTY_TARGETS, EMPTY_TARGETS)),
+    (metrics.root_mean_squared_error, (EMPTY_TARGETS, EMPTY_TARGETS)),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_every_metric_refuses_empty_input_like_sklearn(metric, args):
+    with pytest.raises(ValueError, match="y_true and y_pred must hold at least one example, got 0"):
+        metric(*args)

@@ -60,7 +60,7 @@ def test_forward_matches_nn_sequential(name, module, device, gen):
 
 def test_forward_names_the_bad_layer():
     params = mlp.init_mlp([4, 3, 2])
-    with pytest.raises(ValueError, match=r"layer 1: expected W of shape \(3, D\)"):
+    with pytest.raises(ValueError, match=r"params\[1\] \(layer 1\): expected W of shape \(3, D\)"):
         mlp.mlp_forward(torch.randn(5, 4), [params[0], (torch.randn(4, 2), torch.randn(2))])
     with pytest.raises(ValueError, match="x must be 2-D"):
         mlp.mlp_forward(torch.randn(4), params)
@@ -89,7 +89,7 @@ def test_mlp_backward_matches_autograd(sizes, activation, torch_act, device, gen
 
 def test_mlp_backward_errors_name_the_argument(gen):
     params = mlp.init_mlp([3, 4, 2], generator=gen)
-    with pytest.raises(ValueError, match=r"layer 1: expected W of shape \(4, D\)"):
+    with pytest.raises(ValueError, match=r"params\[1\] \(layer 1\): expected W of shape \(4, D\)"):
         mlp.mlp_backward(torch.randn(5, 3), torch.zeros(5, dtype=torch.long), [params[0], params[0]])
     with pytest.raises(ValueError, match="activation must be one of"):
         mlp.mlp_backward(torch.randn(5, 3), torch.zeros(5, dtype=torch.long), params, "gelu")
