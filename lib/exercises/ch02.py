@@ -48,6 +48,38 @@ def _linear_expected(dout, x, W):
     return dx, dW, db
 
 
+def _mse_cases(g):
+    cases = [Case((randn(g, 6, 1, dtype=torch.float32), randn(g, 6, 1, dtype=torch.float32), 1.0),
+                  "pred, target (6, 1), dout 1, float32")]
+    for shape, dout in [((5,), 1.0), ((4, 3), 0.5), ((1, 1), -2.0), ((8, 2, 3), 3.0)]:
+        note = f"pred, target {shape}, dout {dout}"
+        cases.append(Case((randn(g, *shape), randn(g, *shape), dout), note, **F64))
+    return cases
+
+
+def _mse_run(fns, pred, target, dout):
+    loss, cache = unpack(fns["mse_forward"](pred, target), 2, "mse_forward")
+    return loss, fns["mse_backward"](torch.tensor(dout, dtype=pred.dtype, device=pred.device), cache)
+
+
+def _mse_expected(pred, target, dout):
+    loss, (dpred,) = _autograd(lambda p: F.mse_loss(p, target), (pred,),
+                               torch.tensor(dout, dtype=pred.dtype, device=pred.device))
+    return loss, dpred
+
+
+def _mse(backward):
+    return f"""
+def mse_forward(pred, target):
+    diff = pred - target
+    return (diff * diff).mean(), diff
+
+def mse_backward(dout, cache):
+    diff = cache
+    return {backward}
+"""
+
+
 def _ce_cases(g):
     logits = randn(g, 6, 4, dtype=torch.float32)
     y = torch.randint(0, 4, (6,), generator=g)
@@ -356,6 +388,24 @@ def linear_backward(dout, cache):
     return torch.autograd.grad(x @ W + b, (x, W, b), dout)
 """,
         ),
+    ),
+)
+
+MSE = Exercise(
+    "ch02_mse",
+    ("mse_forward", "mse_backward"),
+    _mse_cases,
+    _mse_run,
+    _mse_expected,
+    forbidden=AUTOGRAD + ("torch.nn.functional.mse_loss", "lib.layers.mse_forward", "lib.layers.mse_backward",
+                          "lib.losses.mse"),
+    mistakes=(
+        Mistake("no factor 2 from the square's derivative", _mse("dout * diff / diff.numel()")),
+        Mistake("the sign flipped (target - pred)", _mse("-dout * 2 * diff / diff.numel()")),
+        Mistake("not divided by the number of entries: the gradient of the sum, not the mean",
+                _mse("dout * 2 * diff")),
+        Mistake("divided by the batch size N only, not by every entry", _mse("dout * 2 * diff / diff.shape[0]")),
+        Mistake("the upstream gradient dout ignored", _mse("2 * diff / diff.numel()")),
     ),
 )
 
@@ -682,6 +732,7 @@ def topological_order(root):
 
 EXERCISES = [
     LINEAR_BACKWARD,
+    MSE,
     SOFTMAX_CE,
     MLP_BACKWARD,
     NUMERICAL_GRADIENT,
