@@ -172,18 +172,65 @@ def _adam_cases(g):
     ]
 
 
-def _adam_run(fns, start, steps, lr, betas, scale):
+def _follow_moments(step, name, start, steps, scale):
+    """_follow for an Adam-like answer: step(p, grad, m, v, t) -> (new p, new m, new v), with m
+    and v zeros at t = 1; `name` is the answer's, for the message when it returns something else."""
+
     def update(p, grad, moments, t):
         m, v = moments or (torch.zeros_like(p), torch.zeros_like(p))
-        new_p, m, v = unpack(fns["adam_step"](p, grad, m, v, t, lr, betas, 1e-8), 3, "adam_step")
+        new_p, m, v = unpack(step(p, grad, m, v, t), 3, name)
         return new_p, (m, v)
 
     return _follow(update, start, steps, scale)
 
 
+def _adam_run(fns, start, steps, lr, betas, scale):
+    def step(p, grad, m, v, t):
+        return fns["adam_step"](p, grad, m, v, t, lr, betas, 1e-8)
+
+    return _follow_moments(step, "adam_step", start, steps, scale)
+
+
 def _adam_expected(start, steps, lr, betas, scale):
     return _torch_path(
         start, steps, lambda ps: torch.optim.Adam(ps, lr=lr, betas=betas, eps=1e-8), scale
+    )
+
+
+def _adamw_cases(g):
+    return [
+        Case(
+            (randn(g, 5, dtype=torch.float32), 10, 0.1, (0.9, 0.999), 0.1, 1.0),
+            "lr 0.1, weight_decay 0.1, float32",
+        ),
+        Case((randn(g, 3, 2), 50, 0.01, (0.9, 0.999), 0.5, 1.0), "lr 0.01, weight_decay 0.5", **F64),
+        Case(
+            (randn(g, 4), 30, 0.05, (0.5, 0.9), 2.0, 1.0),
+            "lr 0.05, weight_decay 2, betas (0.5, 0.9)",
+            **F64,
+        ),
+        Case((randn(g, 4), 10, 0.01, (0.9, 0.999), 0.0, 1.0), "weight_decay 0 (plain Adam)", **F64),
+        Case(
+            (randn(g, 4), 10, 0.01, (0.9, 0.999), 0.1, 1e-7),
+            "gradients of size 1e-7, weight_decay 0.1",
+            **F64,
+        ),
+    ]
+
+
+def _adamw_run(fns, start, steps, lr, betas, weight_decay, scale):
+    def step(p, grad, m, v, t):
+        return fns["adamw_step"](p, grad, m, v, t, lr, betas, 1e-8, weight_decay)
+
+    return _follow_moments(step, "adamw_step", start, steps, scale)
+
+
+def _adamw_expected(start, steps, lr, betas, weight_decay, scale):
+    return _torch_path(
+        start,
+        steps,
+        lambda ps: torch.optim.AdamW(ps, lr=lr, betas=betas, eps=1e-8, weight_decay=weight_decay),
+        scale,
     )
 
 
@@ -488,6 +535,52 @@ def adam_step(p, grad, m, v, t, lr, betas=(0.9, 0.999), eps=1e-8):
     ),
 )
 
+# an AdamW answer cell with `before` the Adam step and `result` returned as the new parameters
+_ADAMW_ANSWER = """
+def adamw_step(p, grad, m, v, t, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01):
+    beta1, beta2 = betas
+    {before}
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * grad * grad
+    p = p - lr * (m / (1 - beta1 ** t)) / ((v / (1 - beta2 ** t)).sqrt() + eps)
+    return {result}, m, v
+"""
+
+ADAMW = Exercise(
+    "ch03_adamw",
+    ("adamw_step",),
+    _adamw_cases,
+    _adamw_run,
+    _adamw_expected,
+    forbidden=OPTIMIZERS + ("lib.optim.AdamW._update",),
+    mistakes=(
+        Mistake(
+            "weight decay added to the gradient (L2, what Adam's weight_decay does) instead of decoupled",
+            _ADAMW_ANSWER.format(before="grad = grad + weight_decay * p", result="p"),
+        ),
+        Mistake(
+            "the decay applied after the Adam step instead of before it",
+            _ADAMW_ANSWER.format(before="# (no decay yet)", result="p * (1 - lr * weight_decay)"),
+        ),
+        Mistake(
+            "the decay not scaled by the learning rate: p * (1 - weight_decay)",
+            _ADAMW_ANSWER.format(before="p = p * (1 - weight_decay)", result="p"),
+        ),
+        Mistake(
+            "torch.optim.AdamW does the step",
+            """
+def adamw_step(p, grad, m, v, t, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01):
+    param = p.clone().requires_grad_(True)
+    param.grad = grad
+    opt = torch.optim.AdamW([param], lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
+    opt.state[param] = {"step": torch.tensor(float(t - 1)), "exp_avg": m.clone(), "exp_avg_sq": v.clone()}
+    opt.step()
+    return param.detach(), opt.state[param]["exp_avg"], opt.state[param]["exp_avg_sq"]
+""",
+        ),
+    ),
+)
+
 WARMUP_COSINE = Exercise(
     "ch03_warmup_cosine",
     ("warmup_cosine",),
@@ -544,4 +637,4 @@ def warmup_cosine(step, base_lr, warmup_steps, total_steps, min_lr=0.0):
     ),
 )
 
-EXERCISES = [BCE_LOGITS, MINIBATCHES, SGD_MOMENTUM, RMSPROP, ADAM, WARMUP_COSINE]
+EXERCISES = [BCE_LOGITS, MINIBATCHES, SGD_MOMENTUM, RMSPROP, ADAM, ADAMW, WARMUP_COSINE]

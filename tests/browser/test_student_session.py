@@ -20,7 +20,7 @@ import pytest
 from grading import repo
 from lib import data, pretrained
 from lib.widgets import (AttentionWidget, GradientFlowWidget, GraphWidget, LearningCurveWidget, NeuronWidget,
-                         OptimizerWidget)
+                         OptimizerWidget, optimizers)
 from tests.browser import jlab
 
 
@@ -191,10 +191,12 @@ def test_gradient_flow_follows_depth_and_activation(ran, screenshot):
 
 
 @chapter("03_optimizers")
-def test_optimizer_widget_follows_steps_and_surface(ran, screenshot):
+def test_optimizer_widget_follows_steps_rates_and_surface(ran, screenshot):
     page = ran.finished()
     widget = OptimizerWidget()
-    settings = dict(surface="ill-conditioned quadratic", lr=0.02, momentum=0.9, beta1=0.9, beta2=0.999, steps=100)
+    tuned = optimizers.TUNED["ill-conditioned quadratic"]
+    settings = dict(surface="ill-conditioned quadratic", **{f"lr_{k.lower()}": v for k, v in tuned.items()},
+                    momentum=0.9, beta1=0.9, beta2=0.999, steps=100)
     before = widget_state(page, "optim-readout")
     assert readout_numbers(before[0]) == pytest.approx(readout_numbers(widget.readout(**settings)), rel=1e-3)
 
@@ -204,6 +206,17 @@ def test_optimizer_widget_follows_steps_and_surface(ran, screenshot):
     assert settings["steps"] < 100
     got = readout_numbers(widget_state(page, "optim-readout")[0])
     assert got == pytest.approx(readout_numbers(widget.readout(**settings)), rel=1e-3)
+
+    # Adam's own rate: a notch of its slider is a quarter decade (the tuning grid), and only Adam's loss moves
+    before = widget_state(page, "optim-readout")
+    drag_slider(page, "lr Adam", -40)
+    wait_for_redraw(page, "optim-readout", before)
+    settings["lr_adam"] = 10 ** (round(4 * math.log10(slider_value(page, "lr Adam"))) / 4)
+    assert settings["lr_adam"] < tuned["Adam"]
+    got = readout_numbers(widget_state(page, "optim-readout")[0])
+    assert got == pytest.approx(readout_numbers(widget.readout(**settings)), rel=1e-3)
+    old = readout_numbers(before[0])
+    assert [k for k in got if got[k] != old[k]] == ["Adam loss"]
 
     before = widget_state(page, "optim-readout")
     page.locator(".widget-dropdown select").select_option("Rosenbrock")
