@@ -4,8 +4,10 @@ compute() runs lib.optim's SGD, SGD with momentum, RMSprop and Adam from the sam
 the chosen surface (gradients from torch.autograd), each at its own learning rate, and returns
 their paths; tests compare every path with torch.optim. figure() draws the surface, its
 gradient field and the paths. tune() picks each optimizer's learning rate on a surface: the
-rate of RATES with the lowest loss after the surface's step budget; TUNED records its picks,
-which are the widget's default rates (a test checks that they still are tune()'s picks).
+rate of RATES with the lowest end-of-run loss (end_loss: the largest loss over the last 10% of
+the surface's step budget, so that an optimizer that swings is not judged at the bottom of one
+swing); TUNED records its picks, which are the widget's default rates (a test checks that they
+still are tune()'s picks).
 """
 import math
 from typing import Callable, NamedTuple
@@ -50,12 +52,13 @@ LABELS = ("SGD", "momentum", "RMSprop", "Adam")
 # the learning rates tune() tries: 10^-3 to 10^0.5, four per decade (the lr sliders step through them)
 RATES = tuple(10 ** (k / 4) for k in range(-12, 3))
 
-# best_rates(tune(surface), surface) at momentum 0.9 and betas (0.9, 0.999): {surface: {label: lr}}
+# best_rates(tune(surface), surface) at momentum 0.9 and betas (0.9, 0.999), judged by end_loss:
+# {surface: {label: lr}}
 TUNED = {
-    "ill-conditioned quadratic": {"SGD": 10 ** -1.5, "momentum": 10 ** -2.25, "RMSprop": 10 ** -1.0,
-                                  "Adam": 10 ** -0.75},
+    "ill-conditioned quadratic": {"SGD": 10 ** -1.5, "momentum": 10 ** -2.0, "RMSprop": 10 ** -1.0,
+                                  "Adam": 10 ** -0.25},
     "Rosenbrock": {"SGD": 10 ** -2.75, "momentum": 10 ** -2.75, "RMSprop": 10 ** -1.25, "Adam": 10 ** 0.0},
-    "saddle": {"SGD": 10 ** -1.0, "momentum": 10 ** -1.0, "RMSprop": 10 ** -1.0, "Adam": 10 ** -1.25},
+    "saddle": {"SGD": 10 ** -1.0, "momentum": 10 ** -0.5, "RMSprop": 10 ** -1.0, "Adam": 10 ** -1.25},
 }
 
 
@@ -128,23 +131,35 @@ def final_loss(surface, path, steps):
     return float(f(path[-1])) if len(path) == steps + 1 else math.inf
 
 
+def end_loss(surface, path, steps):
+    """The end-of-run loss of `path`: the largest loss over its last 10% of `steps` steps (steps
+    90 to 100 of 100; the last point alone for fewer than 10 steps), inf if the path did not last
+    all `steps` steps (it diverged). Unlike the loss at one exact step, it does not depend on where
+    in a swing the run happens to stop."""
+    f = _check_surface(surface)[0]
+    if len(path) != steps + 1:
+        return math.inf
+    return float(f(path[steps - steps // 10:]).max())
+
+
 def tune(surface, rates=RATES, momentum=0.9, beta1=0.9, beta2=0.999, steps=None, make=optimizers):
-    """{label: {lr: loss after `steps` steps (inf if diverged)}} for every lr in `rates`.
+    """{label: {lr: end-of-run loss of `steps` steps (end_loss; inf if diverged)}} for every lr in
+    `rates`.
 
     steps defaults to the surface's step budget (SURFACES); each optimizer's tuned rate is the lr
-    with the lowest loss (best_rates).
+    with the lowest end-of-run loss (best_rates).
     """
     steps = _check_surface(surface).steps if steps is None else steps
     runs = _runs(surface, {label: list(rates) for label in LABELS}, momentum, beta1, beta2, steps, make)
-    return {label: {lr: final_loss(surface, path, steps) for lr, path in zip(rates, runs[label])}
+    return {label: {lr: end_loss(surface, path, steps) for lr, path in zip(rates, runs[label])}
             for label in LABELS}
 
 
-SOLVED = 1e-10  # a final loss within this of the surface's minimum counts as having reached it
+SOLVED = 1e-10  # an end-of-run loss within this of the surface's minimum counts as having reached it
 
 
 def best_rates(table, surface):
-    """{label: the lr with the lowest final loss} from tune(surface)'s table; every loss within
+    """{label: the lr with the lowest end-of-run loss} from tune(surface)'s table; every loss within
     SOLVED of the minimum counts as reaching it, and among the rates that reach it (or any tie)
     the smallest is kept."""
     floor = SURFACES[surface].minimum + SOLVED
@@ -170,16 +185,16 @@ class OptimizerWidget:
     """Sliders for each optimizer's learning rate, momentum, Adam's betas and the number of steps."""
 
     def compute(self, surface, lr_sgd, lr_momentum, lr_rmsprop, lr_adam, momentum, beta1, beta2, steps):
-        """{"paths": {label: (k, 2) tensor}, "loss": {label: loss at the path's end (inf if it diverged)},
-        "lr": {label: its learning rate}}."""
+        """{"paths": {label: (k, 2) tensor}, "loss": {label: end-of-run loss (end_loss: the largest
+        over the last 10% of the steps; inf if it diverged)}, "lr": {label: its learning rate}}."""
         _check_surface(surface)
         lrs = dict(zip(LABELS, (lr_sgd, lr_momentum, lr_rmsprop, lr_adam)))
         paths = trajectories(surface, lrs, momentum, beta1, beta2, steps)
-        loss = {k: final_loss(surface, p, steps) for k, p in paths.items()}
+        loss = {k: end_loss(surface, p, steps) for k, p in paths.items()}
         return {"paths": paths, "loss": loss, "lr": lrs}
 
     def readout(self, surface, lr_sgd, lr_momentum, lr_rmsprop, lr_adam, momentum, beta1, beta2, steps):
-        """The one-line text under the controls: each optimizer's final loss."""
+        """The one-line text under the controls: each optimizer's end-of-run loss (end_loss)."""
         loss = self.compute(surface, lr_sgd, lr_momentum, lr_rmsprop, lr_adam, momentum, beta1, beta2,
                             steps)["loss"]
         return "   ".join(f"{k} loss = {v:.3e}" for k, v in loss.items())
@@ -202,13 +217,24 @@ class OptimizerWidget:
         ax.quiver(qx[..., 0].detach(), qx[..., 1].detach(), arrows[..., 0], arrows[..., 1], color="0.55",
                   scale=40, width=0.002)
         result = self.compute(surface, lr_sgd, lr_momentum, lr_rmsprop, lr_adam, momentum, beta1, beta2, steps)
+        # half-transparent paths, so that one drawn later does not hide another, and each path's end
+        # point marked with a marker of its own on top of all the paths
+        marker = dict(zip(LABELS, ("o", "s", "^", "D")))
+        ends = []
         for label in only:
             path = result["paths"][label]
-            ax.plot(path[:, 0], path[:, 1], ".-", ms=3, lw=1.5,
-                    label=f"{label}, lr {result['lr'][label]:.3g}: {result['loss'][label]:.1e}")
+            (line,) = ax.plot(path[:, 0], path[:, 1], ".-", ms=3, lw=1.5, alpha=0.6)
+            ends.append((label, path[-1], line.get_color()))
+        # the markers in reverse order, each smaller than the one before, so that ends at the same spot stay
+        # visible one inside the other; the legend shows each optimizer's end marker
+        for size, (label, end, color) in zip((115, 95, 75, 55), reversed(ends)):
+            ax.scatter([float(end[0])], [float(end[1])], s=size, marker=marker[label], facecolor=color,
+                       edgecolor="black", linewidth=1, zorder=5,
+                       label=f"{label}, lr {result['lr'][label]:.3g}: {result['loss'][label]:.1e}")
         ax.set(xlim=(x0, x1), ylim=(y0, y1), xlabel="x", ylabel="y",
-               title=f"{surface}: {steps} steps; arrows: -gradient direction")
-        ax.legend(loc="upper right", fontsize=8, title="final loss")
+               title=f"{surface}: {steps} steps; arrows: -gradient direction; markers: end points")
+        handles, labels = ax.get_legend_handles_labels()
+        ax.legend(handles[::-1], labels[::-1], loc="upper right", fontsize=8, title="end-of-run loss")
         fig.tight_layout()
         return fig
 

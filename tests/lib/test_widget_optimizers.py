@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from lib.widgets import OptimizerWidget
-from lib.widgets.optimizers import (LABELS, RATES, SURFACES, TUNED, best_rates, final_loss, trajectories, tune,
-                                    tuning_table)
+from lib.widgets.optimizers import (LABELS, RATES, SURFACES, TUNED, best_rates, end_loss, final_loss, quadratic,
+                                    trajectories, tune, tuning_table)
 
 matplotlib.use("Agg")
 
@@ -62,7 +62,7 @@ def test_tune_runs_every_rate_as_a_run_of_its_own(surface, rates):
     for lr in rates:
         paths = trajectories(surface, dict.fromkeys(LABELS, lr), 0.9, 0.9, 0.999, 40)
         assert {label: table[label][lr] for label in LABELS} == {
-            label: final_loss(surface, paths[label], 40) for label in LABELS}
+            label: end_loss(surface, paths[label], 40) for label in LABELS}
     assert table["SGD"][rates[1]] > 1e40 and table["RMSprop"][rates[1]] < 10
 
 
@@ -83,14 +83,27 @@ def test_best_rates_counts_every_loss_at_the_minimum_as_a_tie_and_keeps_the_smal
     assert text[3].split() == ["0.5", "2.00e+00", "diverged", "1.00e+00", "1.00e+00"]
 
 
+def test_end_loss_is_the_largest_loss_over_the_last_tenth_of_the_run():
+    """Momentum swings across the valley, so its loss at step 100 alone is far below its losses at
+    the steps just before; end_loss takes the largest of steps 90 to 100, and inf for a path that
+    stopped early."""
+    path = trajectories(VALLEY, TUNED[VALLEY], 0.9, 0.9, 0.999, 100)["momentum"]
+    losses = [float(quadratic(p)) for p in path]
+    assert end_loss(VALLEY, path, 100) == max(losses[90:])
+    assert end_loss(VALLEY, path, 100) > 5 * final_loss(VALLEY, path, 100)
+    assert end_loss(VALLEY, path[:5], 4) == final_loss(VALLEY, path[:5], 4) == losses[4]
+    assert end_loss(VALLEY, path[:50], 100) == math.inf
+
+
 def test_the_valley_at_the_tuned_rates_shows_what_the_chapter_says():
     """Plain gradient descent zig-zags across the valley (y changes sign at each of its first
-    steps) and ends far higher than momentum; RMSprop slides down to the floor without crossing it."""
+    steps) and ends several times higher than momentum; RMSprop slides down to the floor without
+    crossing it."""
     paths = trajectories(VALLEY, TUNED[VALLEY], 0.9, 0.9, 0.999, 100)
     y = paths["SGD"][:7, 1]
     assert (y[1:] * y[:-1] < 0).all(), y
-    loss = {label: final_loss(VALLEY, path, 100) for label, path in paths.items()}
-    assert loss["SGD"] > 100 * loss["momentum"]
+    loss = {label: end_loss(VALLEY, path, 100) for label, path in paths.items()}
+    assert loss["SGD"] > 5 * loss["momentum"]
     assert (paths["RMSprop"][:20, 1] > 0).all()
     assert loss["RMSprop"] < 1e-10
 
