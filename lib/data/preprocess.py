@@ -1,6 +1,7 @@
-"""Cleaning and scaling features, each fitted on the training split only and then applied to
-every split: median imputation, outlier clipping, standardisation; plus duplicate removal and
-a deliberately dirtied copy of a dataset to practise on.
+"""Cleaning and encoding features, each fitted on the training split only and then applied to
+every split: median imputation, outlier clipping, standardisation, one-hot encoding of a
+categorical column; plus duplicate removal, a deliberately dirtied copy of a dataset and
+deliberately wrong labels (label noise) to practise on.
 """
 import torch
 
@@ -135,3 +136,80 @@ def dirty_copy(x, y, missing=0.05, duplicates=20, outliers=10, scale=100.0, seed
     rows = torch.cat([torch.arange(n), torch.randint(0, n, (duplicates,), generator=g)])
     rows = rows[torch.randperm(len(rows), generator=g)]
     return dirty[rows].to(x.device), y[rows.to(y.device)]
+
+
+def mislabel(y, share, num_classes=None, seed=0):
+    """A copy of the labels y: (N,) in which round(share * N) of them, at rows picked at random,
+    are replaced by a wrong class: each moves to one of the other num_classes - 1 classes, all
+    equally likely (num_classes defaults to y.max() + 1). Label noise, as when annotators err.
+
+    Returns (N,) int64 on y's device, the same for the same seed; y itself is left unchanged.
+    """
+    validate.class_indices(y, "y")
+    validate.number(share, "share", 0.0, 1.0)
+    if num_classes is None:
+        num_classes = int(y.max()) + 1 if len(y) else 2
+    validate.positive_int(num_classes, "num_classes")
+    if num_classes < 2 or (len(y) and int(y.max()) >= num_classes):
+        raise ValueError(f"num_classes must be >= 2 and above every label, got {num_classes} "
+                         f"for labels up to {int(y.max()) if len(y) else None}")
+    g = torch.Generator().manual_seed(seed)
+    rows = torch.randperm(len(y), generator=g)[: round(share * len(y))]
+    offset = torch.randint(1, num_classes, (len(rows),), generator=g)
+    noisy = y.detach().cpu().long().clone()
+    noisy[rows] = (noisy[rows] + offset) % num_classes
+    return noisy.to(y.device)
+
+
+class OneHotEncoder:
+    """One categorical column -> one 0/1 column per category seen in training, like
+    sklearn.preprocessing.OneHotEncoder(handle_unknown="ignore", sparse_output=False) on one column.
+
+    fit() keeps categories_, the sorted distinct training values (str or int); transform() gives
+    each value a row with a 1 in its category's column, and a value never seen in training an
+    all-zero row (no column may depend on validation or test data).
+    """
+
+    def __init__(self, dtype=torch.float64):
+        if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+            raise TypeError(f"dtype must be a floating-point torch.dtype, got {dtype!r}")
+        self.dtype = dtype
+
+    def fit(self, values):
+        """values: a list of N str or N int (or an (N,) integer tensor), N >= 1. Returns self."""
+        values = _categories(values, "values")
+        if not values:
+            raise ValueError("values must hold at least one value to fit on, got none")
+        self.categories_ = sorted(set(values))
+        self._column = {c: i for i, c in enumerate(self.categories_)}
+        return self
+
+    def transform(self, values):
+        """values: a list of M str or int (or an (M,) integer tensor) -> (M, K) with K = len(categories_)."""
+        categories = _fitted(self, "categories_")
+        values = _categories(values, "values")
+        if values and type(values[0]) is not type(categories[0]):
+            raise TypeError(f"values must be {type(categories[0]).__name__}s like the data it was fitted on, "
+                            f"got {type(values[0]).__name__}s")
+        out = torch.zeros(len(values), len(categories), dtype=self.dtype)
+        known = [(row, self._column[v]) for row, v in enumerate(values) if v in self._column]
+        if known:
+            rows, cols = torch.tensor(known).T
+            out[rows, cols] = 1
+        return out
+
+    def fit_transform(self, values):
+        return self.fit(values).transform(values)
+
+
+def _categories(values, name):
+    """values as a list of str or of int (not bool), all of one type, else a clear error."""
+    if isinstance(values, torch.Tensor):
+        validate.integers(values, name, ndim=1)
+        return values.tolist()
+    if not isinstance(values, (list, tuple)):
+        raise TypeError(f"{name} must be a list of str or int, got {type(values).__name__}")
+    kinds = {type(v) for v in values}
+    if not kinds <= {str, int} or len(kinds) > 1:
+        raise TypeError(f"{name} must hold only str or only int values, got {sorted(k.__name__ for k in kinds)}")
+    return list(values)

@@ -309,7 +309,67 @@ def test_add_noise_has_the_requested_spread(device):
     assert torch.equal(data.add_noise(x, 0.0), x)
 
 
-@pytest.mark.parametrize("step", [data.MedianImputer(), data.Clipper(), data.Standardizer()])
+@pytest.mark.parametrize("step", [data.MedianImputer(), data.Clipper(), data.Standardizer(), data.OneHotEncoder()])
 def test_transform_before_fit_says_so(step):
     with pytest.raises(RuntimeError, match=f"{type(step).__name__} is not fitted yet: call fit"):
         step.transform(torch.zeros(2, 3))
+
+
+def test_mislabel_moves_exactly_the_share_to_other_classes_uniformly(device):
+    y = torch.arange(10, device=device).repeat(3000)
+    noisy = data.mislabel(y, 0.4, seed=5)
+    wrong = noisy != y
+    assert noisy.device.type == device.type and noisy.dtype == torch.long
+    assert int(wrong.sum()) == round(0.4 * len(y)) and torch.equal(y, torch.arange(10, device=device).repeat(3000))
+    assert int(noisy.min()) >= 0 and int(noisy.max()) <= 9
+    # each class's wrong labels spread evenly over the 9 other classes (1200 per class, ~133 each)
+    for c in range(10):
+        counts = torch.bincount(noisy[wrong & (y == c)].cpu(), minlength=10).double()
+        assert counts[c] == 0
+        others = counts[torch.arange(10) != c]
+        assert float(((others - others.mean()) ** 2 / others.mean()).sum()) < 30  # chi-square, 8 dof
+    assert torch.equal(data.mislabel(y, 0.4, seed=5), noisy)
+    assert not torch.equal(data.mislabel(y, 0.4, seed=6), noisy)
+    assert torch.equal(data.mislabel(y, 0.0), y)
+    assert bool((data.mislabel(y[:20], 1.0, num_classes=12) != y[:20]).all())
+
+
+def test_mislabel_rejects_bad_arguments():
+    y = torch.tensor([0, 1, 2, 1])
+    with pytest.raises(ValueError, match="share must be a number in"):
+        data.mislabel(y, 1.5)
+    with pytest.raises(ValueError, match="num_classes must be >= 2 and above every label"):
+        data.mislabel(y, 0.5, num_classes=2)
+    with pytest.raises(TypeError, match="y must hold integer class indices"):
+        data.mislabel(y.double(), 0.5)
+
+
+@pytest.mark.parametrize("train, other", [
+    (["paris", "lyon", "paris", "Nice", "brest", "lyon"], ["lyon", "rome", "Nice", "paris", "oslo"]),
+    ([7, 3, 3, 12, 7], [3, 5, 12, 7, 100]),
+    (["x"], ["x", "y"]),
+])
+def test_one_hot_encoder_equals_sklearn_with_unknown_categories_ignored(train, other):
+    import numpy as np
+    from sklearn.preprocessing import OneHotEncoder
+
+    sk = OneHotEncoder(handle_unknown="ignore", sparse_output=False).fit(np.array(train, dtype=object).reshape(-1, 1))
+    ours = data.OneHotEncoder().fit(train)
+    assert ours.categories_ == sk.categories_[0].tolist()
+    for values in (train, other):
+        expected = torch.as_tensor(sk.transform(np.array(values, dtype=object).reshape(-1, 1)))
+        assert torch.equal(ours.transform(values), expected)
+    assert torch.equal(data.OneHotEncoder(torch.float32).fit_transform(train), ours.transform(train).float())
+
+
+def test_one_hot_encoder_takes_integer_tensors_and_rejects_mixed_values():
+    encoder = data.OneHotEncoder().fit(torch.tensor([4, 1, 4]))
+    assert encoder.categories_ == [1, 4]
+    assert encoder.transform(torch.tensor([1, 2])).tolist() == [[1.0, 0.0], [0.0, 0.0]]
+    assert encoder.transform([]).shape == (0, 2)
+    with pytest.raises(TypeError, match="values must hold only str or only int"):
+        data.OneHotEncoder().fit(["a", 1])
+    with pytest.raises(TypeError, match="values must be ints like the data it was fitted on"):
+        encoder.transform(["a"])
+    with pytest.raises(ValueError, match="values must hold at least one value"):
+        data.OneHotEncoder().fit([])
