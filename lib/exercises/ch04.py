@@ -1,4 +1,5 @@
-"""Chapter 04 (training): the definitions of its exercises: oracles are scikit-learn and lib.train.EarlyStopping.
+"""Chapter 04 (training): the definitions of its exercises: oracles are scikit-learn, lib.train.fit
+and lib.train.EarlyStopping.
 
 scikit-learn is imported inside the oracles: importing it takes seconds, and every chapter's
 kernel imports this module through lib.testing.
@@ -287,6 +288,171 @@ def _kfold_expected(n, k, seed):
     ]
 
 
+_CITIES = (
+    "Beijing", "Chengdu", "Hangzhou", "Harbin", "Kunming", "Lhasa", "Nanjing", "Shanghai",
+    "Shenzhen", "Tianjin", "Wuhan", "Xiamen", "beijing", "chengdu",
+)
+
+
+def _one_hot_cases(g):
+    def draw(n, pool):
+        return [pool[int(i)] for i in torch.randint(0, len(pool), (n,), generator=g)]
+
+    cases = [
+        Case(
+            (["red", "green", "red", "blue"], ["green", "purple", "blue"]),
+            "training colours red, green, red, blue; other rows green, purple (unseen), blue",
+            rtol=0,
+            atol=0,
+        ),
+        Case(
+            (["O"], ["O", "A", "O"]), "one category in training, then an unseen one",
+            rtol=0, atol=0,
+        ),
+        Case(
+            (["Paris", "paris", "Lyon", "Paris"], ["paris", "Lyon", "lyon"]),
+            "capitals sort before lower case; 'lyon' is not 'Lyon'",
+            rtol=0,
+            atol=0,
+        ),
+    ]
+    for _ in range(6):
+        order = torch.randperm(len(_CITIES), generator=g).tolist()
+        k = int(torch.randint(3, 8, (), generator=g))
+        seen = [_CITIES[i] for i in order[:k]]
+        train_values = draw(int(torch.randint(k, 40, (), generator=g)), seen)
+        other = draw(12, [_CITIES[i] for i in order[: k + 3]])
+        cases.append(
+            Case(
+                (train_values, other),
+                f"{len(train_values)} training cities drawn from {k}, 12 other rows from {k + 3}",
+                rtol=0,
+                atol=0,
+            )
+        )
+    return cases
+
+
+def _one_hot_run(fns, train_values, other_values):
+    categories, train_encoded, other_encoded = unpack(
+        fns["one_hot_encode"](train_values, other_values), 3, "one_hot_encode"
+    )
+    if not isinstance(categories, (list, tuple)):
+        raise TypeError(f"categories must be a list of str, got {type(categories).__name__}")
+    return [str(c) if isinstance(c, str) else c for c in categories], train_encoded, other_encoded
+
+
+def _one_hot_expected(train_values, other_values):
+    from sklearn.preprocessing import OneHotEncoder
+
+    def column(values):
+        return np.array(values, dtype=object).reshape(-1, 1)
+
+    encoder = OneHotEncoder(handle_unknown="ignore", sparse_output=False).fit(column(train_values))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "unknown categories will be encoded as all zeros"
+        encoded = [
+            torch.as_tensor(encoder.transform(column(v))) for v in (train_values, other_values)
+        ]
+    return [str(c) for c in encoder.categories_[0]], *encoded
+
+
+_MODES = {
+    (True, True): "train mode, gradients on",
+    (True, False): "train mode, gradients off",
+    (False, True): "eval mode, gradients on",
+    (False, False): "eval mode, gradients off",
+}
+
+
+class _LoopNet(torch.nn.Module):
+    """inputs -> ReLU hidden layer with dropout -> logits, from given weights. Its dropout masks
+    come from its own seeded generator (results repeat exactly on any device), and it notes in
+    which mode (train or eval) and with or without gradients each forward pass ran."""
+
+    def __init__(self, weights, dropout, seed):
+        super().__init__()
+        self.w1, self.b1, self.w2, self.b2 = (
+            torch.nn.Parameter(w.detach().clone()) for w in weights
+        )
+        self.p, self.masks, self.passes = dropout, torch.Generator().manual_seed(seed), set()
+
+    def forward(self, x):
+        self.passes.add((self.training, torch.is_grad_enabled()))
+        h = torch.relu(x @ self.w1 + self.b1)
+        if self.training and self.p > 0:
+            keep = torch.rand(h.shape, generator=self.masks, dtype=h.dtype).to(h.device) >= self.p
+            h = h * keep / (1 - self.p)
+        return h @ self.w2 + self.b2
+
+
+def _loop_setup(weights, settings):
+    model = _LoopNet(weights, settings["dropout"], settings["seed"] + 1)
+    return model, torch.optim.SGD(model.parameters(), lr=settings["lr"], momentum=0.9)
+
+
+def _loop_result(model, train_losses, val_losses):
+    def curve(losses):
+        return torch.tensor([float(v) for v in losses], dtype=torch.float64)
+
+    weights = torch.cat([p.detach().flatten() for p in model.parameters()])
+    return curve(train_losses), curve(val_losses), weights, sorted(_MODES[m] for m in model.passes)
+
+
+def _loop_cases(g):
+    def case(n, n_val, dropout, lr, epochs, batch_size, note):
+        d, h, c = 4, 8, 3
+        data = (
+            randn(g, n, d),
+            torch.randint(0, c, (n,), generator=g),
+            randn(g, n_val, d),
+            torch.randint(0, c, (n_val,), generator=g),
+        )
+        weights = tuple(randn(g, *shape, scale=0.5) for shape in [(d, h), (h,), (h, c), (c,)])
+        settings = dict(
+            dropout=dropout, lr=lr, epochs=epochs, batch_size=batch_size,
+            seed=int(torch.randint(0, 10_000, (), generator=g)),
+        )
+        return Case((data, weights, settings), note, rtol=1e-6, atol=1e-9)
+
+    cases = [
+        case(20, 10, 0.5, 0.1, 3, 6, "20 examples in batches of 6 (the last holds 2), dropout 0.5"),
+        case(16, 8, 0.0, 0.1, 3, 4, "no dropout, 16 examples in batches of 4"),
+        case(12, 6, 0.3, 0.05, 2, 12, "one batch per epoch, dropout 0.3"),
+    ]
+    for _ in range(5):
+        n = int(torch.randint(10, 31, (), generator=g))
+        batch_size = int(torch.randint(3, 9, (), generator=g))
+        dropout = (0.0, 0.3, 0.5)[int(torch.randint(0, 3, (), generator=g))]
+        epochs = int(torch.randint(2, 5, (), generator=g))
+        cases.append(
+            case(n, 9, dropout, 0.05, epochs, batch_size,
+                 f"{n} examples, batches of {batch_size}, dropout {dropout}, {epochs} epochs")
+        )
+    return cases
+
+
+def _loop_run(fns, data, weights, settings):
+    model, optimizer = _loop_setup(weights, settings)
+    out = fns["train_model"](
+        model, optimizer, data[:2], data[2:], settings["epochs"], settings["batch_size"],
+        torch.Generator().manual_seed(settings["seed"]),
+    )
+    out = tuple(out) if isinstance(out, list) else out
+    train_losses, val_losses = unpack(out, 2, "train_model")
+    return _loop_result(model, train_losses, val_losses)
+
+
+def _loop_expected(data, weights, settings):
+    model, optimizer = _loop_setup(weights, settings)
+    history = train.fit(
+        model, optimizer, data[:2], data[2:], epochs=settings["epochs"],
+        batch_size=settings["batch_size"],
+        generator=torch.Generator().manual_seed(settings["seed"]), progress=False,
+    )
+    return _loop_result(model, history.train_loss, history.val_loss)
+
+
 _MEDIAN = (
     "counts = (~x_train.isnan()).sum(0)\n    ordered = x_train.sort(dim=0).values\n    "
     "median = ((ordered.gather(0, ((counts - 1) // 2)[None]) + ordered.gather(0, (counts // 2)[None])) / 2)[0]"
@@ -336,6 +502,77 @@ def _early_stopping(improves="loss < best - min_delta", stops="wait >= patience"
         f"        else:\n            wait += 1\n            if {stops}:\n                return best_epoch, epoch\n"
         "    return best_epoch, None\n"
     )
+
+
+def _one_hot(categories="sorted(set(train_values))", unseen="None", other_categories="categories",
+             dtype="torch.float64"):
+    """Exercise 2.3's answer, correct except for the categories, unseen rule or dtype given."""
+    return (
+        "\ndef one_hot_encode(train_values, other_values):\n"
+        f"    categories = {categories}\n"
+        "    def encode(values, categories):\n"
+        "        column = {c: i for i, c in enumerate(categories)}\n"
+        f"        out = torch.zeros(len(values), len(categories), dtype={dtype})\n"
+        "        for row, v in enumerate(values):\n"
+        f"            i = column.get(v, {unseen})\n"
+        "            if i is not None:\n"
+        "                out[row, i] = 1\n"
+        "        return out\n"
+        "    return categories, encode(train_values, categories), "
+        f"encode(other_values, {other_categories})\n"
+    )
+
+
+def _train_model(
+    train_mode="model.train()",
+    before="",
+    zero_grad="optimizer.zero_grad()",
+    eval_mode="model.eval()",
+    epoch_loss="sum(l * n for l, n in zip(losses, sizes)) / sum(sizes)",
+):
+    """Exercise 3.1's answer, correct except for the line given."""
+    return (
+        "\ndef train_model(model, optimizer, train_data, val_data, epochs, batch_size,"
+        " generator):\n"
+        "    (x, y), (x_val, y_val) = train_data, val_data\n"
+        "    train_losses, val_losses = [], []\n"
+        f"    {before or 'pass'}\n"
+        "    for epoch in range(epochs):\n"
+        f"        {train_mode}\n"
+        "        losses, sizes = [], []\n"
+        "        for idx in torch.randperm(len(x), generator=generator).split(batch_size):\n"
+        "            idx = idx.to(x.device)\n"
+        f"            {zero_grad}\n"
+        "            loss = F.cross_entropy(model(x[idx]), y[idx])\n"
+        "            loss.backward()\n"
+        "            optimizer.step()\n"
+        "            losses.append(loss.item())\n"
+        "            sizes.append(len(idx))\n"
+        f"        train_losses.append({epoch_loss})\n"
+        f"        {eval_mode}\n"
+        "        with torch.no_grad():\n"
+        "            val_losses.append(F.cross_entropy(model(x_val), y_val).item())\n"
+        "    return train_losses, val_losses\n"
+    )
+
+
+_VALIDATE_WITH = (
+    "        model.eval()\n"
+    "        val_losses.append(F.cross_entropy(model(x_val), y_val).item())\n"
+)
+_VALIDATE_AND_STEP = (
+    "        model.eval()\n"
+    "        optimizer.zero_grad()\n"
+    "        val_loss = F.cross_entropy(model(x_val), y_val)\n"
+    "        val_loss.backward()\n"
+    "        optimizer.step()\n"
+    "        val_losses.append(val_loss.item())\n"
+)
+_VALIDATE_RIGHT = (
+    "        model.eval()\n"
+    "        with torch.no_grad():\n"
+    "            val_losses.append(F.cross_entropy(model(x_val), y_val).item())\n"
+)
 
 
 STRATIFIED_SPLIT = Exercise(
@@ -446,6 +683,77 @@ def impute_and_scale(x_train, x_other):
         ),
         Mistake("imputing with the mean", _impute_scale(median="median = x_train.nanmean(0)")),
         Mistake("a constant column divided by 0", _impute_scale(guard="pass")),
+    ),
+)
+
+ONE_HOT = Exercise(
+    "ch04_one_hot",
+    ("one_hot_encode",),
+    _one_hot_cases,
+    _one_hot_run,
+    _one_hot_expected,
+    forbidden=(
+        "lib.data.preprocess.OneHotEncoder.fit",
+        "lib.data.preprocess.OneHotEncoder.transform",
+        "sklearn.preprocessing.OneHotEncoder.fit",
+        "sklearn.preprocessing.OneHotEncoder.transform",
+        "sklearn.preprocessing.LabelBinarizer.fit",
+    ),
+    mistakes=(
+        Mistake(
+            "categories taken from all rows: categories that occur only in validation leak in",
+            _one_hot(categories="sorted(set(train_values) | set(other_values))"),
+        ),
+        Mistake(
+            "categories in order of first appearance instead of sorted",
+            _one_hot(categories="list(dict.fromkeys(train_values))"),
+        ),
+        Mistake(
+            "an unseen category put in the first column instead of an all-zero row",
+            _one_hot(unseen="0"),
+        ),
+        Mistake(
+            "the other rows encoded with their own categories: their columns mean something else",
+            _one_hot(other_categories="sorted(set(other_values))"),
+        ),
+        Mistake(
+            "int64 zeros and ones (as F.one_hot gives), not float64", _one_hot(dtype="torch.long")
+        ),
+    ),
+)
+
+TRAIN_LOOP = Exercise(
+    "ch04_train_loop",
+    ("train_model",),
+    _loop_cases,
+    _loop_run,
+    _loop_expected,
+    forbidden=("lib.train.fit", "lib.train._train_epoch", "lib.train.evaluate"),
+    mistakes=(
+        Mistake(
+            "no optimizer.zero_grad(): each step uses the gradients of all batches so far",
+            _train_model(zero_grad="pass"),
+        ),
+        Mistake(
+            "validation in training mode (no model.eval()): dropout is still on",
+            _train_model(eval_mode="pass"),
+        ),
+        Mistake(
+            "model.train() called once, before the loop: dropout off after the first validation",
+            _train_model(train_mode="pass", before="model.train()"),
+        ),
+        Mistake(
+            "validation without torch.no_grad(): a graph is built for nothing",
+            _train_model().replace(_VALIDATE_RIGHT, _VALIDATE_WITH),
+        ),
+        Mistake(
+            "a step on the validation loss: the model trains on the validation data",
+            _train_model().replace(_VALIDATE_RIGHT, _VALIDATE_AND_STEP),
+        ),
+        Mistake(
+            "the epoch's loss as the mean of batch means: a short last batch counts as a full one",
+            _train_model(epoch_loss="sum(losses) / len(losses)"),
+        ),
     ),
 )
 
@@ -627,6 +935,8 @@ def kfold_indices(n, k, generator):
 EXERCISES = [
     STRATIFIED_SPLIT,
     IMPUTE_SCALE,
+    ONE_HOT,
+    TRAIN_LOOP,
     CONFUSION_MATRIX,
     PRECISION_RECALL_F1,
     EARLY_STOPPING,
