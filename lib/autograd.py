@@ -25,6 +25,8 @@ def unbroadcast(grad, shape):
     Returns a tensor of `shape`: summed over the leading axes broadcasting added and over
     the axes where the input had size 1.
     """
+    if grad.shape == shape:
+        return grad
     if len(shape) > grad.dim() or any(s not in (1, g) for s, g in zip(reversed(shape), reversed(grad.shape))):
         raise ValueError(f"shape {tuple(shape)} does not broadcast to the gradient's shape {tuple(grad.shape)}")
     while grad.dim() > len(shape):
@@ -176,8 +178,9 @@ class Tensor:
 
         grad: gradient of the final objective with respect to this Tensor (a torch tensor of the
         same shape, on the same device); may be left out when this Tensor has a single element
-        (it is then 1). Like torch, every .grad is a tensor of its own, with the dtype, device
-        and layout of its Tensor's data: changing one in place (clipping) changes no other.
+        (it is then 1). Like torch, every leaf's .grad is a tensor of its own, with the dtype,
+        device and layout of its data: changing one in place (clipping) changes no other.
+        A non-leaf keeps the gradient that reached it, for inspection.
         """
         if not self.requires_grad:
             raise RuntimeError("backward(): this Tensor does not require grad (no leaf with requires_grad=True)")
@@ -196,14 +199,14 @@ class Tensor:
             g = grads.pop(id(node), None)
             if g is None:
                 continue
-            own = torch.empty_like(node.data).copy_(g)
-            if node.grad_fn is None:
-                node.grad = own if node.grad is None else node.grad.add_(own)
+            if node.grad_fn is None:  # a leaf: its .grad is a tensor of its own, laid out like its data
+                node.grad = torch.empty_like(node.data).copy_(g) if node.grad is None else node.grad.add_(g)
                 continue
-            node.grad = own
+            node.grad = g
             for parent, pg in zip(node.parents, node.grad_fn(g)):
                 if parent.requires_grad:
-                    pg = unbroadcast(pg, parent.shape).to(parent.dtype)
+                    pg = unbroadcast(pg, parent.shape)
+                    pg = pg if pg.dtype == parent.dtype else pg.to(parent.dtype)
                     grads[id(parent)] = pg if id(parent) not in grads else grads[id(parent)] + pg
 
     def zero_grad(self):
