@@ -14,14 +14,13 @@ import torch
 from lib import validate
 
 
-def _check_range(group, name, low, high=math.inf, high_open=False):
+def _check_range(group, name, low):
+    """group[name] must be a number >= low; a 0-d tensor (torch accepts one, for CUDA graphs)
+    is replaced by its value."""
     value = group[name]
     if isinstance(value, torch.Tensor) and value.dim() == 0 and not value.is_complex():
-        value = group[name] = value.item()  # torch accepts a 0-d tensor (for CUDA graphs); its value is what counts
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or not (
-            low <= value < high if high_open else low <= value <= high):
-        bracket = ")" if high_open else "]"
-        raise ValueError(f"{name} must be a number in [{low}, {high}{bracket}, got {value!r}")
+        value = group[name] = value.item()
+    validate.number(value, name, low)
 
 
 # torch.optim's implementation switches: the values that mean the same computation are accepted
