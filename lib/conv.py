@@ -72,20 +72,29 @@ def _window_index(c, h, w, geometry, device):
     return (channel[:, None, None, None, None] + pixel).reshape(c * kh * kw, oh * ow)
 
 
-def _windows(x, kernel_size, stride, padding, dilation, fill=0.0):
-    """Every window of x (N, C, H, W) as a column -> (N, C*KH*KW, OH*OW), padding filled with `fill`."""
-    geometry = _geometry(x, kernel_size, stride, padding, dilation)
+def _patches(x, geometry, fill=0.0):
+    """Every window of x (N, C, H, W) as a row -> (N, OH*OW, C*KH*KW), padding filled with `fill`."""
     (ph, pw), (n, c, h, w) = geometry[2], x.shape
     xp = F.pad(x, (pw, pw, ph, ph), value=fill)  # (N, C, H + 2 PH, W + 2 PW)
-    index = _window_index(c, h, w, geometry, x.device)  # (C*KH*KW, L)
-    return xp.reshape(n, -1).index_select(1, index.flatten()).reshape(n, *index.shape)  # (N, C*KH*KW, L)
+    index = _window_index(c, h, w, geometry, x.device).T  # (L, C*KH*KW)
+    return xp.reshape(n, -1).index_select(1, index.flatten()).reshape(n, *index.shape)  # (N, L, C*KH*KW)
+
+
+def _add_patches(patches, size, geometry):
+    """The adjoint of _patches: patches (N, L, C*KH*KW) -> (N, C, H, W), each entry added onto the
+    pixel it was copied from (entries from the padding dropped)."""
+    (h, w), (kh, kw), (ph, pw) = size, geometry[0], geometry[2]
+    n, c = patches.shape[0], patches.shape[2] // (kh * kw)
+    index = _window_index(c, h, w, geometry, patches.device).T.flatten()  # (L*C*KH*KW,)
+    out = patches.new_zeros(n, c * (h + 2 * ph) * (w + 2 * pw)).index_add_(1, index, patches.reshape(n, -1))
+    return out.reshape(n, c, h + 2 * ph, w + 2 * pw)[:, :, ph:ph + h, pw:pw + w]  # (N, C, H, W)
 
 
 def im2col(x, kernel_size, stride=1, padding=0, dilation=1):
     """x (N, C, H, W) -> cols (N, C*KH*KW, OH*OW): column l holds the window of output position l,
     ordered channel, then kernel row, then kernel column (torch.nn.functional.unfold's layout).
     Padding adds zeros."""
-    return _windows(x, kernel_size, stride, padding, dilation)
+    return _patches(x, _geometry(x, kernel_size, stride, padding, dilation)).transpose(1, 2)
 
 
 def col2im(cols, size, kernel_size, stride=1, padding=0, dilation=1):
@@ -94,45 +103,41 @@ def col2im(cols, size, kernel_size, stride=1, padding=0, dilation=1):
     validate.tensor(cols, "cols", ndim=3)
     h, w = _pair(size, "size", 1)
     geometry = _geometry(cols.new_empty(0, 1, h, w), kernel_size, stride, padding, dilation)
-    (kh, kw), _, (ph, pw), _, (oh, ow) = geometry
-    n, rows, length = cols.shape
-    if rows % (kh * kw) or length != oh * ow:
+    (kh, kw), (oh, ow) = geometry[0], geometry[4]
+    if cols.shape[1] % (kh * kw) or cols.shape[2] != oh * ow:
         raise ValueError(f"cols must have shape (N, C*{kh}*{kw}, {oh * ow}) for size {(h, w)}, got {tuple(cols.shape)}")
-    c = rows // (kh * kw)
-    index = _window_index(c, h, w, geometry, cols.device).flatten()  # (C*KH*KW*L,)
-    out = cols.new_zeros(n, c * (h + 2 * ph) * (w + 2 * pw)).index_add_(1, index, cols.reshape(n, -1))
-    return out.reshape(n, c, h + 2 * ph, w + 2 * pw)[:, :, ph:ph + h, pw:pw + w]  # (N, C, H, W)
+    return _add_patches(cols.transpose(1, 2), (h, w), geometry)
 
 
 class _Conv2d(torch.autograd.Function):
-    """conv2d as im2col and one matrix product, with the backward pass written out."""
+    """conv2d as one matrix product of the windows (im2col, one row per output position) with the
+    filters, and its backward pass written out: three matrix products and col2im."""
 
     @staticmethod
-    def forward(ctx, x, weight, bias, stride, padding, dilation):
-        f, c, kh, kw = weight.shape
-        cols = im2col(x, (kh, kw), stride, padding, dilation)  # (N, C*KH*KW, L)
-        out = weight.reshape(f, -1) @ cols  # (N, F, L)
+    def forward(ctx, x, weight, bias, geometry):
+        (n, _, h, w), f, (oh, ow) = x.shape, weight.shape[0], geometry[4]
+        patches = _patches(x, geometry).reshape(n * oh * ow, -1)  # (N*L, C*KH*KW)
+        out = patches @ weight.reshape(f, -1).T  # (N*L, F)
         if bias is not None:
-            out = out + bias[:, None]
-        ctx.save_for_backward(cols, weight)
-        ctx.geometry = (x.shape[2:], stride, padding, dilation, bias is not None)
-        return out.reshape(x.shape[0], f, *_geometry(x, (kh, kw), stride, padding, dilation)[4])  # (N, F, OH, OW)
+            out = out + bias
+        ctx.save_for_backward(patches, weight)
+        ctx.geometry, ctx.size, ctx.has_bias = geometry, (h, w), bias is not None
+        return out.reshape(n, oh, ow, f).permute(0, 3, 1, 2).contiguous()  # (N, F, OH, OW)
 
     @staticmethod
     def backward(ctx, grad):
-        cols, weight = ctx.saved_tensors
-        size, stride, padding, dilation, has_bias = ctx.geometry
-        f, c, kh, kw = weight.shape
-        g = grad.reshape(grad.shape[0], f, -1)  # (N, F, L)
+        patches, weight = ctx.saved_tensors
+        f, n = weight.shape[0], grad.shape[0]
+        g = grad.permute(0, 2, 3, 1).reshape(-1, f)  # (N*L, F)
         dx = dw = db = None
         if ctx.needs_input_grad[0]:
-            dcols = weight.reshape(f, -1).T @ g  # (N, C*KH*KW, L)
-            dx = col2im(dcols, tuple(size), (kh, kw), stride, padding, dilation)  # (N, C, H, W)
+            dpatches = (g @ weight.reshape(f, -1)).reshape(n, -1, patches.shape[1])  # (N, L, C*KH*KW)
+            dx = _add_patches(dpatches, ctx.size, ctx.geometry)  # (N, C, H, W)
         if ctx.needs_input_grad[1]:
-            dw = (g @ cols.transpose(1, 2)).sum(dim=0).reshape(weight.shape)  # (F, C, KH, KW)
-        if has_bias and ctx.needs_input_grad[2]:
-            db = g.sum(dim=(0, 2))  # (F,)
-        return dx, dw, db, None, None, None
+            dw = (g.T @ patches).reshape(weight.shape)  # (F, C, KH, KW)
+        if ctx.has_bias and ctx.needs_input_grad[2]:
+            db = g.sum(dim=0)  # (F,)
+        return dx, dw, db, None
 
 
 def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
@@ -151,8 +156,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
         validate.same_device(x=x, bias=bias)
         if bias.shape[0] != weight.shape[0]:
             raise ValueError(f"bias must have shape ({weight.shape[0]},), one per filter, got {tuple(bias.shape)}")
-    _geometry(x, tuple(weight.shape[2:]), stride, padding, dilation)
-    return _Conv2d.apply(x, weight, bias, stride, padding, dilation)
+    return _Conv2d.apply(x, weight, bias, _geometry(x, tuple(weight.shape[2:]), stride, padding, dilation))
 
 
 def _pool_arguments(kernel_size, stride, padding, dilation):
@@ -168,31 +172,28 @@ def _pool_arguments(kernel_size, stride, padding, dilation):
 
 
 def _pool_geometry(x, kernel_size, stride, padding, dilation):
-    """_pool_arguments, also checked against x (N, C, H, W)."""
-    k, s, p, d = _pool_arguments(kernel_size, stride, padding, dilation)
-    _geometry(x, k, s, p, d)
-    return k, s, p, d
+    """_pool_arguments checked against x (N, C, H, W): the geometry as _geometry returns it."""
+    return _geometry(x, *_pool_arguments(kernel_size, stride, padding, dilation))
 
 
 class _MaxPool2d(torch.autograd.Function):
     """The largest value of each window; its gradient goes to that one pixel (the first of ties)."""
 
     @staticmethod
-    def forward(ctx, x, kernel_size, stride, padding, dilation):
+    def forward(ctx, x, geometry):
         n, c, h, w = x.shape
-        windows = _windows(x.reshape(n * c, 1, h, w), kernel_size, stride, padding, dilation, fill=-math.inf)
-        out, where = windows.max(dim=1)  # (N*C, L): the largest value and its place in the window
+        windows = _patches(x.reshape(n * c, 1, h, w), geometry, fill=-math.inf)  # (N*C, L, KH*KW)
+        out, where = windows.max(dim=2)  # (N*C, L): the largest value and its place in the window
         ctx.save_for_backward(where)
-        ctx.geometry = (x.shape, kernel_size, stride, padding, dilation, windows.shape[1])
-        return out.reshape(n, c, *_geometry(x, kernel_size, stride, padding, dilation)[4])  # (N, C, OH, OW)
+        ctx.geometry, ctx.shape, ctx.k = geometry, x.shape, windows.shape[2]
+        return out.reshape(n, c, *geometry[4])  # (N, C, OH, OW)
 
     @staticmethod
     def backward(ctx, grad):
-        (where,) = ctx.saved_tensors
-        (n, c, h, w), kernel_size, stride, padding, dilation, k = ctx.geometry
-        g = grad.reshape(n * c, 1, -1)  # (N*C, 1, L)
-        dcols = g.new_zeros(n * c, k, g.shape[2]).scatter_(1, where[:, None], g)  # (N*C, KH*KW, L)
-        return col2im(dcols, (h, w), kernel_size, stride, padding, dilation).reshape(n, c, h, w), None, None, None, None
+        (where,), (n, c, h, w) = ctx.saved_tensors, ctx.shape
+        g = grad.reshape(n * c, -1, 1)  # (N*C, L, 1)
+        dwindows = g.new_zeros(n * c, g.shape[1], ctx.k).scatter_(2, where[:, :, None], g)  # (N*C, L, KH*KW)
+        return _add_patches(dwindows, (h, w), ctx.geometry).reshape(n, c, h, w), None
 
 
 class _AvgPool2d(torch.autograd.Function):
@@ -200,32 +201,29 @@ class _AvgPool2d(torch.autograd.Function):
     the window's gradient."""
 
     @staticmethod
-    def forward(ctx, x, kernel_size, stride, padding):
+    def forward(ctx, x, geometry):
         n, c, h, w = x.shape
-        cols = im2col(x.reshape(n * c, 1, h, w), kernel_size, stride, padding)  # (N*C, KH*KW, L)
-        ctx.geometry = (x.shape, kernel_size, stride, padding, cols.shape[1])
-        out_size = _geometry(x, kernel_size, stride, padding, 1)[4]
-        return cols.mean(dim=1).reshape(n, c, *out_size)  # (N, C, OH, OW)
+        windows = _patches(x.reshape(n * c, 1, h, w), geometry)  # (N*C, L, KH*KW)
+        ctx.geometry, ctx.shape, ctx.k = geometry, x.shape, windows.shape[2]
+        return windows.mean(dim=2).reshape(n, c, *geometry[4])  # (N, C, OH, OW)
 
     @staticmethod
     def backward(ctx, grad):
-        (n, c, h, w), kernel_size, stride, padding, k = ctx.geometry
-        dcols = (grad.reshape(n * c, 1, -1) / k).expand(-1, k, -1)  # (N*C, KH*KW, L)
-        return col2im(dcols, (h, w), kernel_size, stride, padding).reshape(n, c, h, w), None, None, None
+        n, c, h, w = ctx.shape
+        dwindows = (grad.reshape(n * c, -1, 1) / ctx.k).expand(-1, -1, ctx.k)  # (N*C, L, KH*KW)
+        return _add_patches(dwindows, (h, w), ctx.geometry).reshape(n, c, h, w), None
 
 
 def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1):
     """x (N, C, H, W) -> (N, C, OH, OW): the largest value in each window (padding never wins),
     equal to torch.nn.functional.max_pool2d. stride defaults to kernel_size."""
-    k, s, p, d = _pool_geometry(x, kernel_size, stride, padding, dilation)
-    return _MaxPool2d.apply(x, k, s, p, d)
+    return _MaxPool2d.apply(x, _pool_geometry(x, kernel_size, stride, padding, dilation))
 
 
 def avg_pool2d(x, kernel_size, stride=None, padding=0):
     """x (N, C, H, W) -> (N, C, OH, OW): the mean of each window, padding counted as zeros, equal
     to torch.nn.functional.avg_pool2d (count_include_pad=True). stride defaults to kernel_size."""
-    k, s, p, _ = _pool_geometry(x, kernel_size, stride, padding, 1)
-    return _AvgPool2d.apply(x, k, s, p)
+    return _AvgPool2d.apply(x, _pool_geometry(x, kernel_size, stride, padding, 1))
 
 
 class Conv2d(nn.Module):
