@@ -14,6 +14,7 @@ import torch
 
 from lib import activations, attention, autograd, gpt, layers, lm, losses, memory, mlp, neuron, optim, train
 from lib import device as dev, data, tokenizer, transformer
+from lib import cnn, explain, vit
 from lib.data import corpus
 
 F32 = lambda *s: torch.randn(*s)  # noqa: E731
@@ -165,6 +166,26 @@ BAD = [
     ("tokenizer unknown", lambda: tokenizer.CharTokenizer("ab").encode("abc"), "text"),
     ("tokenizer decode range", lambda: tokenizer.CharTokenizer("ab").decode([0, 5]), "ids"),
     ("prose_split fraction", lambda: corpus.prose_split(1.5), "val_fraction"),
+    # lib.cnn, lib.vit, lib.explain (chapter 06)
+    ("CNNConfig channels list", lambda: cnn.CNNConfig(channels=[32]), "channels"),
+    ("CNNConfig pool_after", lambda: cnn.CNNConfig(pool_after=(3,)), "pool_after"),
+    ("CNNConfig image too small", lambda: cnn.CNNConfig(image_size=2), "image_size"),
+    ("CNN config", lambda: cnn.CNN({"channels": (32,)}), "config"),
+    ("CNN flat digits", lambda: cnn.CNN(cnn.CNNConfig())(F32(2, 64)), "x"),
+    ("check_images channels", lambda: cnn.check_images(F32(2, 3, 8, 8), cnn.CNNConfig()), "x"),
+    ("ViTConfig not divisible", lambda: vit.ViTConfig(image_size=9), "patch_size"),
+    ("ViTConfig positions", lambda: vit.ViTConfig(positions="rotary"), "positions"),
+    ("PatchEmbedding patch_size", lambda: vit.PatchEmbedding(1, 8, 0), "patch_size"),
+    ("PatchEmbedding input", lambda: vit.PatchEmbedding(1, 8, 2)(F32(2, 1, 5, 6)), "x"),
+    ("ViT config", lambda: vit.ViT("cfg"), "config"),
+    ("ViT input size", lambda: vit.ViT(vit.ViTConfig())(F32(2, 1, 6, 6)), "x"),
+    ("count_parameters config", lambda: vit.count_parameters(cnn.CNNConfig()), "config"),
+    ("config_for_budget n_params", lambda: vit.config_for_budget(-5), "n_params"),
+    ("config_for_budget sizes", lambda: vit.config_for_budget(1000, width=3), "sizes"),
+    ("saliency model", lambda: explain.saliency("model", F32(2, 1, 8, 8), 0), "model"),
+    ("saliency target", lambda: explain.saliency(cnn.CNN(cnn.CNNConfig()), F32(2, 1, 8, 8), 10), "target"),
+    ("class_activation_map layer", lambda: explain.class_activation_map(cnn.CNN(cnn.CNNConfig()), F32(2, 1, 8, 8), 0, 2), "layer"),
+    ("class_activation_map x", lambda: explain.class_activation_map(cnn.CNN(cnn.CNNConfig()), F32(1, 8, 8), 0, 0), "x"),
 ]
 
 # Public names the table does not call, and why (lib.metrics' bad input: tests/lib/test_metrics.py).
@@ -183,7 +204,7 @@ EXEMPT = {
 }
 MODULES = ["activations", "attention", "autograd", "device", "gpt", "layers", "lm", "losses", "memory", "mlp",
            "neuron", "optim", "pretrained", "tokenizer", "train", "transformer", "data.augment", "data.batches",
-           "data.bundled", "data.generated", "data.preprocess", "data.splits", "data.corpus"]
+           "data.bundled", "data.generated", "data.preprocess", "data.splits", "data.corpus", "cnn", "explain", "vit"]
 ALIASES = {"device": "dev", "data.corpus": "corpus"}
 
 
