@@ -15,6 +15,7 @@ import torch
 from lib import activations, attention, autograd, gpt, layers, lm, losses, memory, mlp, neuron, optim, train
 from lib import device as dev, data, tokenizer, transformer
 from lib import cnn, explain, vit
+from lib import boxes, detect
 from lib.data import corpus
 
 F32 = lambda *s: torch.randn(*s)  # noqa: E731
@@ -186,6 +187,26 @@ BAD = [
     ("saliency target", lambda: explain.saliency(cnn.CNN(cnn.CNNConfig()), F32(2, 1, 8, 8), 10), "target"),
     ("class_activation_map layer", lambda: explain.class_activation_map(cnn.CNN(cnn.CNNConfig()), F32(2, 1, 8, 8), 0, 2), "layer"),
     ("class_activation_map x", lambda: explain.class_activation_map(cnn.CNN(cnn.CNNConfig()), F32(1, 8, 8), 0, 0), "x"),
+    # lib.boxes, lib.data.shapes, lib.detect
+    ("check_boxes shape", lambda: boxes.check_boxes(F32(3, 5), "boxes"), "boxes"),
+    ("box_area x2 < x1", lambda: boxes.box_area(torch.tensor([[2.0, 0.0, 1.0, 1.0]])), "boxes"),
+    ("box_iou nan", lambda: boxes.box_iou(F32(0, 4), torch.tensor([[0.0, 0.0, float("nan"), 1.0]])), "b"),
+    ("box_iou dtypes", lambda: boxes.box_iou(F32(0, 4), F64(0, 4)), "dtype"),
+    ("nms scores length", lambda: boxes.nms(F32(0, 4), F32(2), 0.5), "scores"),
+    ("nms threshold", lambda: boxes.nms(F32(0, 4), F32(0), 1.5), "iou_threshold"),
+    ("window_boxes too large", lambda: boxes.window_boxes(4, 6, 5), "window"),
+    ("shape_images max_side", lambda: data.shape_images(2, size=8, max_side=12), "max_side"),
+    ("shape_images kinds", lambda: data.shape_images(2, kinds=("circle",)), "kinds"),
+    ("shape_images noise", lambda: data.shape_images(2, noise=-0.1), "noise"),
+    ("shape_windows lists", lambda: data.shape_windows(F32(2, 1, 16, 16), [F32(0, 4)], [I64(0)]), "boxes"),
+    ("shape_windows negative_iou", lambda: data.shape_windows(F32(1, 1, 16, 16), [F32(0, 4)], [I64(0)], negative_iou=0.7), "negative_iou"),
+    ("sliding_windows image", lambda: detect.sliding_windows(F32(8, 8), 4), "image"),
+    ("candidates model", lambda: detect.candidates(3, F32(1, 8, 8), 4, 1), "model"),
+    ("candidates threshold", lambda: detect.candidates(lambda w: F32(len(w), 2), F32(1, 8, 8), 4, 1, -0.5), "score_threshold"),
+    ("detect iou_threshold", lambda: detect.detect(lambda w: F32(len(w), 2), F32(1, 8, 8), 4, 1, iou_threshold=2.0), "iou_threshold"),
+    ("match pred_scores", lambda: detect.match(F32(0, 4), F32(1), F32(0, 4)), "pred_scores"),
+    ("match true_boxes", lambda: detect.match(F32(0, 4), F32(0), F32(2, 3)), "true_boxes"),
+    ("precision_recall str", lambda: detect.precision_recall("matches"), "matches"),
 ]
 
 # Public names the table does not call, and why (lib.metrics' bad input: tests/lib/test_metrics.py).
@@ -199,12 +220,14 @@ EXEMPT = {
     "pretrained.ladder": "takes no arguments",
     "train.History": "a record that fit() returns, not built by users",
     "data.bundled.Dataset": "a record that load() returns, not built by users",
+    "detect.Matches": "a record that match() returns, not built by users",
     "optim.Optimizer": "a base class; its checks run through SGD, RMSprop, Adam and AdamW above",
     "optim.LRScheduler": "a base class; its checks run through StepLR, CosineAnnealingLR and LinearLR above",
 }
 MODULES = ["activations", "attention", "autograd", "device", "gpt", "layers", "lm", "losses", "memory", "mlp",
            "neuron", "optim", "pretrained", "tokenizer", "train", "transformer", "data.augment", "data.batches",
-           "data.bundled", "data.generated", "data.preprocess", "data.splits", "data.corpus", "cnn", "explain", "vit"]
+           "data.bundled", "data.generated", "data.preprocess", "data.splits", "data.corpus", "cnn", "explain", "vit",
+           "boxes", "detect", "data.shapes"]
 ALIASES = {"device": "dev", "data.corpus": "corpus"}
 
 
