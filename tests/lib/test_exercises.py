@@ -4,6 +4,7 @@ The notebooks' test cells, the sandboxed judge and the round-trip tests all read
 definitions; here each is checked on its own, in seconds, without running a notebook.
 """
 import ast
+import itertools
 import json
 
 import pytest
@@ -165,3 +166,66 @@ def test_importing_the_checks_does_not_import_scikit_learn():
     code = "import sys, lib.testing; print(sorted(m for m in sys.modules if m.split('.')[0] in ('sklearn', 'scipy')))"
     out = subprocess.run([sys.executable, "-c", code], cwd=repo.ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", f"imported at kernel start: {out.stdout.strip()}"
+
+
+# Chapter 06: what `run` refuses, and the tie rule that the max-pooling cases rely on.
+
+
+def saliency_case():
+    return exercises.get("ch06_saliency").cases(torch.Generator().manual_seed(0))[1]
+
+
+@pytest.mark.parametrize("body, words", [
+    ("x = x.detach().requires_grad_(True)\n    model(x).gather(1, target[:, None]).sum().backward()\n"
+     "    return x.grad.abs().amax(dim=1)", "left gradients in the model's parameters"),
+    ("x.requires_grad_(True)\n    (g,) = torch.autograd.grad(model(x).gather(1, target[:, None]).sum(), x)\n"
+     "    return g.abs().amax(dim=1)", "changed its input x"),
+    ("for p in model.parameters():\n        p.requires_grad_(False)\n    x = x.detach().requires_grad_(True)\n"
+     "    (g,) = torch.autograd.grad(model(x).gather(1, target[:, None]).sum(), x)\n"
+     "    return g.abs().amax(dim=1)", "switched off requires_grad"),
+])
+def test_a_saliency_answer_must_leave_the_model_and_its_input_as_they_were(body, words):
+    e, namespace = exercises.get("ch06_saliency"), {"torch": torch}
+    exec(f"def saliency(model, x, target):\n    {body}\n", namespace)
+    with pytest.raises(ValueError, match=words):
+        e.run({"saliency": namespace["saliency"]}, *fresh(saliency_case().args))
+
+
+def test_a_saliency_answer_may_use_backward_and_clear_the_gradients():
+    e, namespace = exercises.get("ch06_saliency"), {"torch": torch}
+    exec("def saliency(model, x, target):\n    x = x.detach().requires_grad_(True)\n"
+         "    model(x).gather(1, target[:, None]).sum().backward()\n    model.zero_grad()\n"
+         "    return x.grad.abs().amax(dim=1)\n", namespace)
+    case = saliency_case()
+    assert e.problem(e.run({"saliency": namespace["saliency"]}, *fresh(case.args)), case) is None
+
+
+@pytest.mark.parametrize("result, words", [
+    (lambda boxes, keep: torch.isin(torch.arange(len(boxes)), torch.tensor(keep)), "torch.bool tensor of shape"),
+    (lambda boxes, keep: keep, "got a list"),
+    (lambda boxes, keep: boxes[keep], "torch.float32 tensor of shape"),
+])
+def test_nms_must_return_indices(result, words):
+    e = exercises.get("ch06_nms")
+    case = e.cases(torch.Generator().manual_seed(0))[0]
+
+    def nms(boxes, scores, iou_threshold):
+        return result(boxes, e.expected(boxes, scores, iou_threshold).tolist())
+
+    with pytest.raises(TypeError, match=f"1-D int64 tensor .*{words}"):
+        e.run({"nms": nms}, *fresh(case.args))
+
+
+def test_max_pool_gives_a_tied_windows_gradient_to_its_first_maximum(device):
+    """The tie cases' notes state torch's rule on every device: each window passes its gradient to
+    the first of its largest values, row by row; here checked against a plain-Python loop."""
+    e = exercises.get("ch06_max_pool")
+    for case in e.cases(torch.Generator().manual_seed(0)):
+        x, k, s, dout = case.args
+        dx = torch.zeros_like(x)
+        for n, c, i, j in itertools.product(*map(range, dout.shape)):
+            window = [(x[n, c, i * s + a, j * s + b].item(), a, b) for a in range(k) for b in range(k)]
+            _, a, b = max(window, key=lambda t: (t[0], -t[1], -t[2]))  # the largest, then the first
+            dx[n, c, i * s + a, j * s + b] += dout[n, c, i, j]
+        got = e.expected(x.to(device), k, s, dout.to(device))[1]
+        assert torch.allclose(got.cpu(), dx), case.note
