@@ -12,7 +12,7 @@ import re
 import pytest
 import torch
 
-from lib import activations, attention, autograd, gpt, layers, lm, losses, memory, mlp, neuron, optim, train
+from lib import activations, attention, autograd, conv, gpt, layers, lm, losses, memory, mlp, neuron, optim, train
 from lib import device as dev, data, tokenizer, transformer
 from lib import cnn, explain, vit
 from lib import boxes, detect
@@ -187,6 +187,17 @@ BAD = [
     ("saliency target", lambda: explain.saliency(cnn.CNN(cnn.CNNConfig()), F32(2, 1, 8, 8), 10), "target"),
     ("class_activation_map layer", lambda: explain.class_activation_map(cnn.CNN(cnn.CNNConfig()), F32(2, 1, 8, 8), 0, 2), "layer"),
     ("class_activation_map x", lambda: explain.class_activation_map(cnn.CNN(cnn.CNNConfig()), F32(1, 8, 8), 0, 0), "x"),
+    # lib.conv
+    ("conv_output_size padding", lambda: conv.conv_output_size(5, 3, padding=-1), "padding"),
+    ("im2col stride", lambda: conv.im2col(F32(1, 1, 4, 4), 2, stride=0), "stride"),
+    ("col2im cols", lambda: conv.col2im(F32(1, 4, 3), (4, 4), 2), "cols"),
+    ("conv2d weight channels", lambda: conv.conv2d(F32(1, 3, 4, 4), F32(2, 2, 3, 3)), "weight"),
+    ("conv2d kernel too large", lambda: conv.conv2d(F32(1, 1, 2, 2), F32(1, 1, 3, 3)), "kernel_size"),
+    ("max_pool2d x", lambda: conv.max_pool2d(F32(4, 4), 2), "x"),
+    ("avg_pool2d padding", lambda: conv.avg_pool2d(F32(1, 1, 4, 4), 2, padding=2), "padding"),
+    ("Conv2d kernel_size", lambda: conv.Conv2d(1, 2, 0), "kernel_size"),
+    ("MaxPool2d stride", lambda: conv.MaxPool2d(2, stride=-1), "stride"),
+    ("AvgPool2d kernel_size", lambda: conv.AvgPool2d((2, 2, 2)), "kernel_size"),
     # lib.boxes, lib.data.shapes, lib.detect
     ("check_boxes shape", lambda: boxes.check_boxes(F32(3, 5), "boxes"), "boxes"),
     ("box_area x2 < x1", lambda: boxes.box_area(torch.tensor([[2.0, 0.0, 1.0, 1.0]])), "boxes"),
@@ -224,7 +235,7 @@ EXEMPT = {
     "optim.Optimizer": "a base class; its checks run through SGD, RMSprop, Adam and AdamW above",
     "optim.LRScheduler": "a base class; its checks run through StepLR, CosineAnnealingLR and LinearLR above",
 }
-MODULES = ["activations", "attention", "autograd", "device", "gpt", "layers", "lm", "losses", "memory", "mlp",
+MODULES = ["activations", "attention", "autograd", "conv", "device", "gpt", "layers", "lm", "losses", "memory", "mlp",
            "neuron", "optim", "pretrained", "tokenizer", "train", "transformer", "data.augment", "data.batches",
            "data.bundled", "data.generated", "data.preprocess", "data.splits", "data.corpus", "cnn", "explain", "vit",
            "boxes", "detect", "data.shapes"]
