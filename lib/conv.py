@@ -128,7 +128,7 @@ class _Conv2d(torch.autograd.Function):
     def backward(ctx, grad):
         patches, weight = ctx.saved_tensors
         f, n = weight.shape[0], grad.shape[0]
-        g = grad.permute(0, 2, 3, 1).reshape(-1, f)  # (N*L, F)
+        g = grad.permute(0, 2, 3, 1).reshape(-1, f).contiguous()  # (N*L, F); sum()'s gradient is a stride-0 view
         dx = dw = db = None
         if ctx.needs_input_grad[0]:
             dpatches = (g @ weight.reshape(f, -1)).reshape(n, -1, patches.shape[1])  # (N, L, C*KH*KW)
