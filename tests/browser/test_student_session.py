@@ -5,7 +5,8 @@
 - each widget's controls move (mouse drags, a dropdown), and its plot and printed values follow
   compute(): the neuron (chapter 01), the computational graph and the gradient flow (chapter 02),
   the optimizer trajectories (chapter 03), the learning curves (chapter 04), the attention maps
-  of the pre-trained TinyGPT as a student types a text (chapter 05);
+  of the pre-trained TinyGPT as a student types a text (chapter 05), the feature maps, saliency
+  and Grad-CAM of the CNN trained in chapter 06 as a student picks a layer and an image;
 - an exercise is typed in and tested: a wrong answer gets an expected-vs-got message,
   a right one passes;
 - nbgrader's extension is there: its assignment list shows the chapters released to the
@@ -16,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 import pytest
+import torch
 
 from grading import repo
 from lib import data, pretrained
@@ -336,3 +338,40 @@ def test_nbgrader_validate_button(notebook, verdict, page, lab, screenshot):
     text = dialog.inner_text()
     screenshot(page, f"nbgrader_validate_{notebook.removesuffix('.ipynb')}")
     assert verdict.lower() in text.lower(), text[:1000]
+
+
+@chapter("06_vision")
+def test_vision_widget_follows_layer_and_image(ran, screenshot):
+    """The CNN is trained in the notebook, so the test checks the live read-out against the data (the
+    chosen image and its true label), against itself (a new layer leaves the image's own numbers
+    alone) and against the widget's compute() run in the page's kernel for the slider values."""
+    page = ran.finished()
+    digits = data.load("digits")
+    test_rows = data.stratified_split(digits.y, (0.6, 0.2, 0.2), torch.Generator().manual_seed(0))[2]
+    before = widget_state(page, "vision-readout")
+    first = readout_numbers(before[0])
+    assert (first["image"], first["layer"], first["label"]) == (0, 2, int(digits.y[test_rows[0]])), first
+    assert 0 < first["probability"] <= 1 and first["saliency max"] > 0
+
+    drag_slider(page, "layer", -80)
+    wait_for_redraw(page, "vision-readout", before)
+    moved = widget_state(page, "vision-readout")
+    got = readout_numbers(moved[0])
+    layer = int(slider_value(page, "layer"))
+    assert layer < 2 and got["layer"] == layer, (layer, got)
+    image_numbers = ("image", "label", "predicted", "probability", "saliency max")
+    assert {k: got[k] for k in image_numbers} == {k: first[k] for k in image_numbers}
+
+    drag_slider(page, "image", 60)
+    wait_for_redraw(page, "vision-readout", moved)
+    image = int(slider_value(page, "image"))
+    got = readout_numbers(widget_state(page, "vision-readout")[0])
+    assert image > 0 and got["image"] == image and got["label"] == int(digits.y[test_rows[image]]), (image, got)
+
+    cells = jlab.cells(page)
+    i = next(k for k, c in enumerate(cells) if "print(vision_widget.readout(" in c["source"])
+    jlab.type_into_cell(page, i, f"print(vision_widget.readout({image}, {layer}))")
+    jlab.run_cell(page, i)
+    printed = "".join(o.get("text", "") for o in jlab.cells(page)[i]["outputs"] if o["output_type"] == "stream")
+    assert readout_numbers(printed) == pytest.approx(got, abs=1e-4), printed
+    screenshot(page, "06_vision_widget_changed")
