@@ -367,6 +367,7 @@ def test_vision_widget_follows_layer_and_image(ran, screenshot):
     image = int(slider_value(page, "image"))
     got = readout_numbers(widget_state(page, "vision-readout")[0])
     assert image > 0 and got["image"] == image and got["label"] == int(digits.y[test_rows[image]]), (image, got)
+    screenshot(page, "06_vision_widget_changed")
 
     cells = jlab.cells(page)
     i = next(k for k, c in enumerate(cells) if "print(vision_widget.readout(" in c["source"])
@@ -374,4 +375,3 @@ def test_vision_widget_follows_layer_and_image(ran, screenshot):
     jlab.run_cell(page, i)
     printed = "".join(o.get("text", "") for o in jlab.cells(page)[i]["outputs"] if o["output_type"] == "stream")
     assert readout_numbers(printed) == pytest.approx(got, abs=1e-4), printed
-    screenshot(page, "06_vision_widget_changed")
