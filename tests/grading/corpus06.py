@@ -32,7 +32,7 @@ WRONG = {
     "ch06_nms": "def nms(boxes, scores, iou_threshold):\n    return torch.arange(len(boxes))\n",
     "ch06_saliency": "def saliency(model, x, target):\n    return x[:, 0].abs()\n",
 }
-BATCH = Batch(CHAPTER, {"ch06_output_size": 1, "ch06_conv2d": 3, "ch06_max_pool": 3, "ch06_iou": 2, "ch06_nms": 3,
+BATCH = Batch(CHAPTER, {"ch06_output_size": 1, "ch06_conv2d": 3, "ch06_max_pool": 3, "ch06_iou": 2, "ch06_nms": 2,
                         "ch06_saliency": 2}, WRONG)
 
 POOL_FORWARD = """
