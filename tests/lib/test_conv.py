@@ -96,16 +96,25 @@ def test_col2im_is_the_adjoint_of_im2col():
         assert abs(lhs - rhs) < 1e-10 * max(1.0, abs(rhs))
 
 
+POOLS = {  # name: (lib's, torch's), each called as f(x, kernel, stride, padding, dilation)
+    "max_pool2d": (conv.max_pool2d, F.max_pool2d),
+    "avg_pool2d": (lambda x, k, s, p, d: conv.avg_pool2d(x, k, s, p), lambda x, k, s, p, d: F.avg_pool2d(x, k, s, p)),
+}
+
+
 @pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_max_pool2d_equals_torch_forward_and_backward(dtype, device):
+@pytest.mark.parametrize("name", POOLS)
+def test_pooling_equals_torch_forward_and_backward(name, dtype, device):
+    ours_f, theirs_f = POOLS[name]
     g = torch.Generator().manual_seed(4)
     for trial in range(40):
         shape, k, s, p, d = geometry(g, pool=True)
+        d = d if name == "max_pool2d" else (1, 1)  # torch's average pooling has no dilation
         x = randn(g, shape, dtype, device)
-        ours = forward_and_grads(lambda x: conv.max_pool2d(x, k, s, p, d), (x,), torch.Generator().manual_seed(trial))
-        theirs = forward_and_grads(lambda x: F.max_pool2d(x, k, s, p, d), (x,), torch.Generator().manual_seed(trial))
-        assert_close(ours, theirs, dtype, f"max_pool2d {shape} {k} {s} {p} {d}")
+        ours = forward_and_grads(lambda x: ours_f(x, k, s, p, d), (x,), torch.Generator().manual_seed(trial))
+        theirs = forward_and_grads(lambda x: theirs_f(x, k, s, p, d), (x,), torch.Generator().manual_seed(trial))
+        assert_close(ours, theirs, dtype, f"{name} {shape} {k} {s} {p} {d}")
 
 
 @pytest.mark.parametrize("device", DEVICES)
@@ -116,18 +125,6 @@ def test_max_pool2d_sends_a_tie_s_gradient_where_torch_does(device):
         ours = forward_and_grads(lambda x: conv.max_pool2d(x, k, s), (x,), torch.Generator().manual_seed(0))
         theirs = forward_and_grads(lambda x: F.max_pool2d(x, k, s), (x,), torch.Generator().manual_seed(0))
         assert_close(ours, theirs, torch.float64, f"ties, kernel {k} stride {s}")
-
-
-@pytest.mark.parametrize("device", DEVICES)
-@pytest.mark.parametrize("dtype", DTYPES)
-def test_avg_pool2d_equals_torch_forward_and_backward(dtype, device):
-    g = torch.Generator().manual_seed(5)
-    for trial in range(40):
-        shape, k, s, p, _ = geometry(g, pool=True)
-        x = randn(g, shape, dtype, device)
-        ours = forward_and_grads(lambda x: conv.avg_pool2d(x, k, s, p), (x,), torch.Generator().manual_seed(trial))
-        theirs = forward_and_grads(lambda x: F.avg_pool2d(x, k, s, p), (x,), torch.Generator().manual_seed(trial))
-        assert_close(ours, theirs, dtype, f"avg_pool2d {shape} {k} {s} {p}")
 
 
 def test_conv_output_size_is_the_size_torch_produces():
