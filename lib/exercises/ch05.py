@@ -6,7 +6,6 @@ import math
 
 import torch
 import torch.nn.functional as F
-from torch.nn.attention.bias import causal_lower_right
 
 from lib.exercises.base import Case, Exercise, Mistake, randn, unpack
 
@@ -93,6 +92,13 @@ def _causal_run(fns, T, S):
     return mask
 
 
+def _causal_expected(T, S):
+    """torch's lower-right causal bias, materialised as a (T, S) bool mask."""
+    from torch.nn.attention.bias import causal_lower_right  # imports torch._dynamo (seconds): only when used
+
+    return causal_lower_right(T, S)._materialize()
+
+
 def _causal(body):
     return f"""
 def causal_mask(T, S):
@@ -105,7 +111,7 @@ CAUSAL = Exercise(
     ("causal_mask",),
     _causal_cases,
     _causal_run,
-    lambda T, S: causal_lower_right(T, S)._materialize(),
+    _causal_expected,
     forbidden=("lib.attention.causal_mask", "torch.nn.Transformer.generate_square_subsequent_mask",
                "torch.nn.attention.bias.CausalBias._materialize"),
     mistakes=(
