@@ -18,6 +18,7 @@ and col2im adds every column back onto the pixels it came from (a pixel in sever
 gathers several contributions). Tested against torch.nn.functional (conv2d, unfold, fold,
 max_pool2d, avg_pool2d) forward and backward in tests/lib/test_conv.py.
 """
+import functools
 import math
 
 import torch
@@ -60,9 +61,10 @@ def _geometry(x, kernel_size, stride, padding, dilation):
     return k, s, p, d, out
 
 
+@functools.lru_cache(maxsize=64)  # a network asks for the same few layouts at every step
 def _window_index(c, h, w, geometry, device):
     """(C*KH*KW, OH*OW) int64: where each entry of im2col's columns sits in the flattened padded
-    image (C, H + 2 PH, W + 2 PW); geometry as _geometry returns it."""
+    image (C, H + 2 PH, W + 2 PW); geometry as _geometry returns it. Read only (cached)."""
     (kh, kw), (sh, sw), (ph, pw), (dh, dw), (oh, ow) = geometry
     ar = lambda n, step: torch.arange(n, device=device) * step  # noqa: E731
     rows = ar(kh, dh)[:, None] + ar(oh, sh)  # (KH, OH): the padded row of kernel row i at output row
