@@ -43,6 +43,14 @@ def assert_close(ours, theirs, dtype, what):
         assert err < TOL[dtype] * max(1.0, b.abs().max().item()), f"{what}: item {i} differs by {err}"
 
 
+def compare(ours_f, theirs_f, inputs, trial, dtype, what):
+    """lib's and torch's function agree on `inputs`: outputs and gradients (the same upstream
+    gradient, drawn from seed `trial`). Returns lib's outputs and gradients."""
+    ours = forward_and_grads(ours_f, inputs, torch.Generator().manual_seed(trial))
+    assert_close(ours, forward_and_grads(theirs_f, inputs, torch.Generator().manual_seed(trial)), dtype, what)
+    return ours
+
+
 def randn(g, shape, dtype, device):
     return torch.randn(shape, generator=g, dtype=torch.float64).to(device=device, dtype=dtype)
 
@@ -55,20 +63,16 @@ def test_conv2d_equals_torch_forward_and_backward(dtype, device):
         shape, k, s, p, d = geometry(g)
         f = int(torch.randint(1, 5, (), generator=g))
         x, w, b = randn(g, shape, dtype, device), randn(g, (f, shape[1], *k), dtype, device), randn(g, (f,), dtype, device)
-        seed = torch.Generator().manual_seed(trial)
-        ours = forward_and_grads(lambda x, w, b: conv.conv2d(x, w, b, s, p, d), (x, w, b), seed)
-        seed = torch.Generator().manual_seed(trial)
-        theirs = forward_and_grads(lambda x, w, b: F.conv2d(x, w, b, s, p, d), (x, w, b), seed)
-        assert_close(ours, theirs, dtype, f"conv2d {shape} kernel {k} stride {s} padding {p} dilation {d}")
+        compare(lambda x, w, b: conv.conv2d(x, w, b, s, p, d), lambda x, w, b: F.conv2d(x, w, b, s, p, d),
+                (x, w, b), trial, dtype, f"conv2d {shape} kernel {k} stride {s} padding {p} dilation {d}")
 
 
 @pytest.mark.parametrize("device", DEVICES)
 def test_conv2d_without_bias_and_with_int_arguments(device):
     g = torch.Generator().manual_seed(1)
     x, w = randn(g, (2, 3, 7, 6), torch.float64, device), randn(g, (5, 3, 3, 3), torch.float64, device)
-    ours = forward_and_grads(lambda x, w: conv.conv2d(x, w, None, 2, 1), (x, w), torch.Generator().manual_seed(0))
-    theirs = forward_and_grads(lambda x, w: F.conv2d(x, w, None, 2, 1), (x, w), torch.Generator().manual_seed(0))
-    assert_close(ours, theirs, torch.float64, "conv2d without bias")
+    compare(lambda x, w: conv.conv2d(x, w, None, 2, 1), lambda x, w: F.conv2d(x, w, None, 2, 1), (x, w), 0,
+            torch.float64, "conv2d without bias")
 
 
 @pytest.mark.parametrize("device", DEVICES)
@@ -78,9 +82,8 @@ def test_im2col_and_col2im_equal_unfold_and_fold(dtype, device):
     for trial in range(30):
         shape, k, s, p, d = geometry(g)
         x = randn(g, shape, dtype, device)
-        ours = forward_and_grads(lambda x: conv.im2col(x, k, s, p, d), (x,), torch.Generator().manual_seed(trial))
-        theirs = forward_and_grads(lambda x: F.unfold(x, k, d, p, s), (x,), torch.Generator().manual_seed(trial))
-        assert_close(ours, theirs, dtype, f"im2col {shape} {k} {s} {p} {d}")
+        ours = compare(lambda x: conv.im2col(x, k, s, p, d), lambda x: F.unfold(x, k, d, p, s), (x,), trial, dtype,
+                       f"im2col {shape} {k} {s} {p} {d}")
         cols = randn(g, ours[0].shape, dtype, device)
         assert_close([conv.col2im(cols, shape[2:], k, s, p, d)], [F.fold(cols, shape[2:], k, d, p, s)], dtype, "col2im")
 
@@ -112,9 +115,8 @@ def test_pooling_equals_torch_forward_and_backward(name, dtype, device):
         shape, k, s, p, d = geometry(g, pool=True)
         d = d if name == "max_pool2d" else (1, 1)  # torch's average pooling has no dilation
         x = randn(g, shape, dtype, device)
-        ours = forward_and_grads(lambda x: ours_f(x, k, s, p, d), (x,), torch.Generator().manual_seed(trial))
-        theirs = forward_and_grads(lambda x: theirs_f(x, k, s, p, d), (x,), torch.Generator().manual_seed(trial))
-        assert_close(ours, theirs, dtype, f"{name} {shape} {k} {s} {p} {d}")
+        compare(lambda x: ours_f(x, k, s, p, d), lambda x: theirs_f(x, k, s, p, d), (x,), trial, dtype,
+                f"{name} {shape} {k} {s} {p} {d}")
 
 
 @pytest.mark.parametrize("device", DEVICES)
@@ -122,9 +124,8 @@ def test_max_pool2d_sends_a_tie_s_gradient_where_torch_does(device):
     """Equal values in a window (a ReLU's zeros, a flat image): one pixel gets the gradient, as in torch."""
     x = torch.tensor([[[[1.0, 1.0, 0.0], [1.0, 0.0, 0.0], [2.0, 2.0, 2.0]]]], dtype=torch.float64, device=device)
     for k, s in [(2, 1), (3, 1), (2, 2)]:
-        ours = forward_and_grads(lambda x: conv.max_pool2d(x, k, s), (x,), torch.Generator().manual_seed(0))
-        theirs = forward_and_grads(lambda x: F.max_pool2d(x, k, s), (x,), torch.Generator().manual_seed(0))
-        assert_close(ours, theirs, torch.float64, f"ties, kernel {k} stride {s}")
+        compare(lambda x: conv.max_pool2d(x, k, s), lambda x: F.max_pool2d(x, k, s), (x,), 0, torch.float64,
+                f"ties, kernel {k} stride {s}")
 
 
 def test_conv_output_size_is_the_size_torch_produces():
