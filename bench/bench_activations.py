@@ -12,7 +12,7 @@ from functools import partial
 import torch
 
 import lib
-from timing import alternating_medians
+from timing import add_device_argument, alternating_medians, chosen_devices
 
 
 def autograd_derivative(f):
@@ -36,10 +36,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", type=int, default=2048)
     parser.add_argument("--repeats", type=int, default=30)
+    add_device_argument(parser)
     args = parser.parse_args()
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, x: ({args.size}, {args.size}) float32")
     print(f"{'device':<7}{'function':<14}{'lib ms':>9}{'torch ms':>10}{'lib/torch':>11}")
-    for device in lib.available_devices():
+    for device in chosen_devices(args.device):
         x = torch.randn(args.size, args.size, generator=torch.Generator().manual_seed(0)).to(device)
         for name, ours, theirs in CASES:
             t_ours, t_theirs = alternating_medians([partial(ours, x), partial(theirs, x)], device, args.repeats)

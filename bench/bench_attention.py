@@ -17,10 +17,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-import lib
 from lib import attention, gpt
 from lib.transformer import TransformerConfig
-from timing import alternating_medians
+from timing import add_device_argument, alternating_medians, chosen_devices
 
 
 def attention_calls(T, device):
@@ -105,12 +104,13 @@ def report(title, calls, device, repeats, baseline):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=20)
+    add_device_argument(parser)
     args = parser.parse_args()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, load average "
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     live = TransformerConfig(vocab_size=96, block_size=32, n_layer=2, n_head=4, n_embd=64)
     checkpoint = TransformerConfig(vocab_size=96, block_size=64, n_layer=3, n_head=4, n_embd=96)
-    for device in lib.available_devices():
+    for device in chosen_devices(args.device):
         for T in (256, 1024):
             report(f"attention fwd+bwd, 8x4 heads, T={T}", attention_calls(T, device), device, args.repeats, "torch")
         report("multi-head fwd+bwd, (16, 64, 128)", mha_calls(device), device, args.repeats, "torch")

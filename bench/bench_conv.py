@@ -15,9 +15,8 @@ import argparse
 import torch
 import torch.nn.functional as F
 
-import lib
 from lib import conv
-from timing import alternating_medians
+from timing import add_device_argument, alternating_medians, chosen_devices
 
 # (name, N, C, H=W, F, kernel, padding): conv layers; F = 0 marks a 2x2 max pool over C channels
 SHAPES = [
@@ -56,10 +55,11 @@ def pair(n, c, h, f, k, padding, device):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=30)
+    add_device_argument(parser)
     args = parser.parse_args()
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, forward + backward")
     print(f"{'device':<7}{'shape':<24}{'lib ms':>9}{'torch ms':>10}{'lib/torch':>11}")
-    for device in lib.available_devices():
+    for device in chosen_devices(args.device):
         for name, *shape in SHAPES:
             ours, theirs = alternating_medians(pair(*shape, device), device, args.repeats)
             print(f"{device:<7}{name:<24}{ours * 1e3:>9.2f}{theirs * 1e3:>10.2f}{ours / theirs:>11.2f}")

@@ -12,9 +12,8 @@ import argparse
 
 import torch
 
-import lib
 from lib import autograd
-from timing import alternating_medians
+from timing import add_device_argument, alternating_medians, chosen_devices
 
 
 def weights(batch, width, depth, device):
@@ -65,11 +64,12 @@ def main():
     parser.add_argument("--width", type=int, default=256)
     parser.add_argument("--depth", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=30)
+    add_device_argument(parser)
     args = parser.parse_args()
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, batch {args.batch}, "
           f"{args.depth} hidden layers of {args.width}")
     print(f"{'device':<7}{'lib ms':>9}{'torch ms':>10}{'lib/torch':>11}")
-    for device in lib.available_devices():
+    for device in chosen_devices(args.device):
         data = weights(args.batch, args.width, args.depth, device)
         ours, theirs = alternating_medians([engine_step(*data), torch_step(*data)], device, args.repeats)
         print(f"{device:<7}{ours * 1e3:>9.2f}{theirs * 1e3:>10.2f}{ours / theirs:>11.2f}")

@@ -12,9 +12,8 @@ import argparse
 
 import torch
 
-import lib
 from lib import optim
-from timing import alternating_medians
+from timing import add_device_argument, alternating_medians, chosen_devices
 
 CASES = [
     ("SGD momentum", optim.SGD, torch.optim.SGD, dict(lr=0.01, momentum=0.9)),
@@ -41,11 +40,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--params", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=30)
+    add_device_argument(parser)
     args = parser.parse_args()
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, {args.params:,} parameters in 4 tensors")
     print(f"{'device':<7}{'optimizer':<20}{'lib ms':>9}{'torch ms':>10}{'lib/torch':>11}"
           f"{'torch default ms':>18}{'lib/default':>13}")
-    for device in lib.available_devices():
+    for device in chosen_devices(args.device):
         for name, ours, theirs, kwargs in CASES:
             steps = [ours(parameters(args.params, device), **kwargs).step,
                      theirs(parameters(args.params, device), foreach=False, **kwargs).step,

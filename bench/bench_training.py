@@ -14,9 +14,8 @@ import torch
 import torch.nn.functional as F
 from sklearn import metrics as skm
 
-import lib
 from lib import data, metrics, mlp, optim, train
-from timing import alternating_medians
+from timing import add_device_argument, alternating_medians, chosen_devices
 
 
 def digits(device):
@@ -54,9 +53,10 @@ def torch_epoch(train_xy, val_xy, device):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=20)
+    add_device_argument(parser)
     args = parser.parse_args()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads; medians of {args.repeats}")
-    for device in lib.available_devices():
+    for device in chosen_devices(args.device):
         train_xy, val_xy = digits(device)
         ours, ref = alternating_medians([lib_epoch(train_xy, val_xy, device), torch_epoch(train_xy, val_xy, device)],
                                         device, args.repeats)

@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from lib import validate
+from lib.device import draw_device
 
 
 def causal_mask(T, S=None, device=None):
@@ -119,7 +120,8 @@ def scaled_dot_product_attention(q, k, v, mask=None, causal=False, dropout_p=0.0
     _no_empty_rows(scores.amax(dim=-1, keepdim=True))
     weights = torch.softmax(scores, dim=-1)  # (..., T, S)
     if dropout_p > 0:
-        keep = torch.rand(weights.shape, generator=generator, device=q.device, dtype=q.dtype) >= dropout_p
+        at = draw_device(generator, q.device)
+        keep = torch.rand(weights.shape, generator=generator, device=at, dtype=q.dtype).to(q.device) >= dropout_p
         weights = weights * keep / (1 - dropout_p)
     out = weights @ v  # (..., T, hv)
     return (out, weights) if need_weights else out

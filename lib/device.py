@@ -36,6 +36,17 @@ def available_devices():
     return ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
 
 
+def draw_device(generator, default):
+    """Where random numbers are drawn: on the generator's own device, or on `default` without one.
+
+    Functions that take a `generator` draw there and move the draw to their inputs' device, so a
+    seeded CPU generator gives the same numbers whether the inputs live on the CPU or on CUDA.
+    """
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
+    return torch.device(default) if generator is None else generator.device
+
+
 def seed(n):
     """Seed Python's, numpy's and torch's (CPU and CUDA) generators with the integer n."""
     if isinstance(n, bool) or not isinstance(n, int) or n < 0:

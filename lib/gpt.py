@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from lib import validate
+from lib.device import draw_device
 from lib.attention import KVCache, sinusoidal_positions
 from lib.transformer import Block, check_config
 
@@ -118,7 +119,8 @@ def sample(logits, temperature=1.0, top_k=None, top_p=None, generator=None):
     if temperature == 0:
         return logits.argmax(dim=-1)
     probs = torch.softmax(filter_logits(logits / temperature, top_k, top_p), dim=-1)  # (B, V)
-    return torch.multinomial(probs, 1, generator=generator)[:, 0]
+    drawn = torch.multinomial(probs.to(draw_device(generator, probs.device)), 1, generator=generator)
+    return drawn[:, 0].to(probs.device)
 
 
 @torch.no_grad()

@@ -10,6 +10,7 @@ import math
 import torch
 
 from lib import activations, layers, validate
+from lib.device import draw_device
 
 
 def _check_sizes(sizes):
@@ -47,9 +48,10 @@ def init_mlp(sizes, generator=None, device=None, dtype=torch.float32):
     params = []
     for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
         bound = 1 / math.sqrt(fan_in)
-        W = torch.empty(fan_in, fan_out, device=device, dtype=dtype).uniform_(-bound, bound, generator=generator)
-        b = torch.empty(fan_out, device=device, dtype=dtype).uniform_(-bound, bound, generator=generator)
-        params.append((W, b))
+        at = draw_device(generator, device if device is not None else "cpu")
+        W = torch.empty(fan_in, fan_out, device=at, dtype=dtype).uniform_(-bound, bound, generator=generator)
+        b = torch.empty(fan_out, device=at, dtype=dtype).uniform_(-bound, bound, generator=generator)
+        params.append((W.to(device), b.to(device)))
     return params
 
 

@@ -257,3 +257,12 @@ def test_rotary_turns_each_adjacent_channel_pair_by_its_own_angle():
     p = 3
     expected = [math.cos(p), math.sin(p), -math.sin(p / 100), math.cos(p / 100)]  # angles p and p / 10000^(2/4)
     torch.testing.assert_close(attention.rotate(x, torch.tensor([p]))[0], torch.tensor(expected, dtype=torch.float64))
+
+
+def test_a_cpu_generator_drops_the_same_weights_on_every_device(gen, device):
+    q, k, v = randn(gen, 2, 5, 8), randn(gen, 2, 7, 8), randn(gen, 2, 7, 3)
+    here = scaled_dot_product_attention(q, k, v, dropout_p=0.4, generator=torch.Generator().manual_seed(3))
+    there = scaled_dot_product_attention(q.to(device), k.to(device), v.to(device), dropout_p=0.4,
+                                         generator=torch.Generator().manual_seed(3))
+    assert there.device.type == device.type
+    torch.testing.assert_close(there.cpu(), here)

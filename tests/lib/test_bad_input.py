@@ -37,6 +37,7 @@ BAD = [
     ("relu int", lambda: activations.relu(torch.tensor([1])), "x"),
     ("gradcheck float32", lambda: autograd.gradcheck(lambda t: t.sum(), [F32(3)]), "inputs[0]"),
     ("to_device bad", lambda: dev.to_device(F32(2), "tpu"), "device"),
+    ("draw_device generator", lambda: dev.draw_device(7, "cpu"), "generator"),
     ("Block config", lambda: transformer.Block(3), "config"),
     ("FeedForward config", lambda: transformer.FeedForward("cfg"), "config"),
     ("attention_maps idx", lambda: gpt.attention_maps(tiny(), torch.zeros(1, 3)), "idx"),

@@ -72,7 +72,8 @@ def test_grad_cam_equals_the_gradient_taken_on_the_torch_twin(device, gen, dtype
         assert (got_coarse - coarse).abs().max() < TOL[dtype], f"layer {layer}"
         upsampled = F.interpolate(coarse[:, None], size=x.shape[2:], mode="bilinear", align_corners=False)[:, 0]
         assert (cam - upsampled).abs().max() < TOL[dtype], f"layer {layer}"
-        assert torch.equal(class_activation_map(ours, x, targets, layer - len(config.channels))[1], got_coarse)
+        again = class_activation_map(ours, x, targets, layer - len(config.channels))[1]  # counted from the end
+        assert (again - got_coarse).abs().max() < TOL[dtype]  # not bitwise: CUDA's index_add_ adds in any order
 
 
 def test_cam_keeps_the_input_size_when_the_maps_have_it(gen):

@@ -131,3 +131,10 @@ def test_top_p_applies_to_the_tempered_distribution_and_errors_restore_training_
     with pytest.raises(ValueError, match="top_k must be a positive int"):
         generate(m, ids(gen, 1, 3), 2, top_k=0)
     assert m.training
+
+
+def test_a_cpu_generator_samples_the_same_ids_on_every_device(gen, device):
+    logits = torch.randn(6, 9, generator=gen, dtype=torch.float64)
+    here = sample(logits, temperature=1.3, generator=torch.Generator().manual_seed(8))
+    there = sample(logits.to(device), temperature=1.3, generator=torch.Generator().manual_seed(8))
+    assert there.device.type == device.type and torch.equal(there.cpu(), here)

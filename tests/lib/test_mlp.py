@@ -95,3 +95,10 @@ def test_mlp_backward_errors_name_the_argument(gen):
         mlp.mlp_backward(torch.randn(5, 3), torch.zeros(5, dtype=torch.long), params, "gelu")
     with pytest.raises(ValueError, match=r"y must hold class indices in \[0, 2\)"):
         mlp.mlp_backward(torch.randn(5, 3), torch.full((5,), 2), params)
+
+
+def test_a_seeded_generator_gives_the_same_weights_on_every_device(device):
+    here = mlp.init_mlp([5, 4, 2], generator=torch.Generator().manual_seed(2))
+    there = mlp.init_mlp([5, 4, 2], generator=torch.Generator().manual_seed(2), device=device)
+    for (W, b), (W2, b2) in zip(here, there):
+        assert W2.device.type == device.type and torch.equal(W2.cpu(), W) and torch.equal(b2.cpu(), b)
