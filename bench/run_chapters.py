@@ -1,6 +1,6 @@
 """Execute every chapter notebook top to bottom in a fresh kernel and report time and changed outputs.
 
-    LIB_DEVICE=cuda python bench/run_chapters.py solutions OUTDIR
+    LIB_DEVICE=cuda python bench/run_chapters.py solutions OUTDIR [CHAPTER ...]
 
 Meant for the device checks (chapters on CUDA, where nbval's stored CPU outputs cannot match
 to the last digit): for each notebook it prints the wall time, whether a cell raised, and how
@@ -52,9 +52,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("folder", type=Path, help="the folder of chapter folders (solutions)")
     parser.add_argument("outdir", type=Path)
+    parser.add_argument("chapters", nargs="*", help="chapter folders to run (default: all)")
     parser.add_argument("--timeout", type=int, default=300, help="seconds per cell")
     args = parser.parse_args()
-    paths = sorted(args.folder.glob("*/*.ipynb"))
+    paths = sorted(p for p in args.folder.glob("*/*.ipynb") if not args.chapters or p.parent.name in args.chapters)
     args.outdir.mkdir(parents=True, exist_ok=True)
     with concurrent.futures.ThreadPoolExecutor(len(paths)) as pool:
         results = list(pool.map(lambda p: execute(p, args.timeout), paths))
