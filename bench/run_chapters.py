@@ -55,7 +55,8 @@ def main():
     parser.add_argument("chapters", nargs="*", help="chapter folders to run (default: all)")
     parser.add_argument("--timeout", type=int, default=300, help="seconds per cell")
     args = parser.parse_args()
-    paths = sorted(p for p in args.folder.glob("*/*.ipynb") if not args.chapters or p.parent.name in args.chapters)
+    paths = sorted(p for p in args.folder.glob("*/*.ipynb")
+                   if not args.chapters or p.parent.name in args.chapters)
     args.outdir.mkdir(parents=True, exist_ok=True)
     with concurrent.futures.ThreadPoolExecutor(len(paths)) as pool:
         results = list(pool.map(lambda p: execute(p, args.timeout), paths))
