@@ -38,7 +38,7 @@ def english(n):
     english(305) == "three hundred and five", english(1005) == "one thousand and five",
     english(1200) == "one thousand two hundred", english(1250) == "one thousand two hundred and fifty".
     Compound tens are two words without a hyphen, english(21) == "twenty one", so that every
-    word is a token of str.split() and the vocabulary stays small (29 words).
+    word is a token of str.split() and the vocabulary stays small (31 words).
     """
     _check_number(n)
     if n == 0:
