@@ -43,14 +43,19 @@ class TinyGPT(nn.Module):
         positions come before idx. Returns logits (B, T, V) and the mean cross-entropy (None
         without targets)."""
         start = 0 if cache is None else cache.length
-        x = self.embed(idx, start)  # (B, T, C)
-        for i, block in enumerate(self.blocks):
-            x = block(x, causal=True, cache=None if cache is None else cache.layers[i])
-        logits = self.head(self.ln_f(x))  # (B, T, V)
+        logits = self.head(self.hidden(idx, cache))  # (B, T, V)
         if targets is None:
             return logits, None
         self._check_ids(targets, "targets", start, like=idx)
         return logits, F.cross_entropy(logits.flatten(0, 1), targets.flatten())
+
+    def hidden(self, idx, cache=None):
+        """idx: (B, T) ids -> (B, T, C): the last block's output after the final LayerNorm, the
+        hidden states the head turns into logits (a classifier reads them); cache as in forward."""
+        x = self.embed(idx, 0 if cache is None else cache.length)  # (B, T, C)
+        for i, block in enumerate(self.blocks):
+            x = block(x, causal=True, cache=None if cache is None else cache.layers[i])
+        return self.ln_f(x)
 
     def embed(self, idx, start=0):
         """idx: (B, T) ids at positions start .. start + T - 1 -> (B, T, C): token embeddings plus
