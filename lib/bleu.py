@@ -36,6 +36,15 @@ class BLEUStats:
     matches: tuple
     totals: tuple
 
+    def __post_init__(self):
+        brevity_penalty(self.hyp_len, self.ref_len)  # checks both lengths
+        for name in ("matches", "totals"):
+            counts = getattr(self, name)
+            if not isinstance(counts, tuple) or not counts or len(counts) != len(self.matches) or any(
+                    isinstance(k, bool) or not isinstance(k, int) or k < 0 for k in counts):
+                raise ValueError(f"{name} must be a non-empty tuple of ints >= 0, one per order like matches, "
+                                 f"got {counts!r}")
+
     def __add__(self, other):
         if not isinstance(other, BLEUStats) or len(other.matches) != len(self.matches):
             raise TypeError(f"other must be a BLEUStats of the same max_n, got {other!r}")
