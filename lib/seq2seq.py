@@ -244,12 +244,28 @@ def _first_tensor(states):
 def model_step(model, memory, src_mask):
     """A beam_search step function for one source sentence: memory (1, S, H) and src_mask (1, S)
     from model.encode; the states are (h, c) with the K hypotheses first, (K, L, H) each."""
+    if not isinstance(model, Seq2Seq):
+        raise TypeError(f"model must be a Seq2Seq, got {type(model).__name__}")
+    validate.tensor(memory, "memory", ndim=3)
+    if memory.shape[0] != 1 or memory.shape[2] != model.config.hidden:
+        raise ValueError(f"memory must have shape (1, S, {model.config.hidden}) for one source sentence, got "
+                         f"{tuple(memory.shape)}")
+    check_mask(src_mask, "src_mask", memory.shape[:2], memory.device)
+
     def step(tokens, states):
         k = tokens.shape[0]
         state = tuple(s.transpose(0, 1).contiguous() for s in states)  # (L, K, H) each
         log_probs, state, _ = model.decode_step(tokens, state, memory.expand(k, -1, -1), src_mask.expand(k, -1))
         return log_probs, tuple(s.transpose(0, 1) for s in state)  # (K, L, H) each
     return step
+
+
+def check_vocab(vocab, name):
+    """vocab, checked to have what batch_pairs and translate use: encode, decode, pad_id, bos_id, eos_id."""
+    if not all(hasattr(vocab, a) for a in ("encode", "decode", "pad_id", "bos_id", "eos_id")):
+        raise TypeError(f"{name} must be a vocabulary with encode, decode, pad_id, bos_id and eos_id "
+                        f"(lib.text.Vocab), got {type(vocab).__name__}")
+    return vocab
 
 
 def batch_pairs(pairs, src_vocab, tgt_vocab, device=None):
@@ -263,6 +279,8 @@ def batch_pairs(pairs, src_vocab, tgt_vocab, device=None):
     """
     if not isinstance(pairs, (list, tuple)) or not pairs or any(len(p) != 2 or not p[0] or not p[1] for p in pairs):
         raise ValueError("pairs must be a non-empty list of (source tokens, target tokens) with both non-empty")
+    check_vocab(src_vocab, "src_vocab")
+    check_vocab(tgt_vocab, "tgt_vocab")
     src = [torch.tensor(src_vocab.encode(s)) for s, _ in pairs]
     tgt = [tgt_vocab.encode(t) for _, t in pairs]
     pad = lambda seqs, value: nn.utils.rnn.pad_sequence(seqs, batch_first=True, padding_value=value).to(device)  # noqa: E731
@@ -280,6 +298,8 @@ def translate(model, src_vocab, tgt_vocab, src_tokens, beam_size=4, max_len=16, 
     the vocabularies as in batch_pairs; beam_size=1 is greedy decoding."""
     if not isinstance(src_tokens, (list, tuple)) or not src_tokens:
         raise ValueError(f"src_tokens must be a non-empty list of tokens, got {src_tokens!r}")
+    check_vocab(src_vocab, "src_vocab")
+    check_vocab(tgt_vocab, "tgt_vocab")
     _check_decoding(model, tgt_vocab.bos_id, tgt_vocab.eos_id, max_len)
     device = model.out.weight.device
     src = torch.tensor([src_vocab.encode(list(src_tokens))], device=device)  # (1, S)

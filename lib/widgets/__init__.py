@@ -5,7 +5,8 @@ from lib.widgets.graph import GraphWidget
 from lib.widgets.learning_curves import LearningCurveWidget
 from lib.widgets.neuron import NeuronWidget
 from lib.widgets.optimizers import OptimizerWidget
+from lib.widgets.translation import TranslationWidget
 from lib.widgets.vision import VisionWidget
 
 __all__ = ["AttentionWidget", "GradientFlowWidget", "GraphWidget", "LearningCurveWidget", "NeuronWidget", "OptimizerWidget",
-           "VisionWidget"]
+           "TranslationWidget", "VisionWidget"]
