@@ -18,6 +18,8 @@ from lib import cnn, explain, vit
 from lib import boxes, detect
 from lib import bleu, lstm
 from lib.data import corpus
+from lib import seq2seq
+from lib.data import numbers
 
 F32 = lambda *s: torch.randn(*s)  # noqa: E731
 F64 = lambda *s: torch.randn(*s, dtype=torch.float64)  # noqa: E731
@@ -29,6 +31,10 @@ CFG = dict(vocab_size=10, block_size=8, n_layer=1, n_head=2, n_embd=8)
 
 def tiny():
     return gpt.TinyGPT(transformer.TransformerConfig(**CFG))
+
+
+def tiny_seq2seq():
+    return seq2seq.Seq2Seq(seq2seq.Seq2SeqConfig(5, 6, embd=4, hidden=8))
 
 
 BAD = [
@@ -240,6 +246,28 @@ BAD = [
     ("corpus_bleu lengths", lambda: bleu.corpus_bleu([["a"], ["b"]], [[["a"]]]), "references"),
     ("corpus_bleu strings", lambda: bleu.corpus_bleu(["a b"], [[["a"]]]), "hypothesis"),
     ("sentence_bleu max_n", lambda: bleu.sentence_bleu(["a"], [["a"]], max_n=0), "max_n"),
+    # lib.seq2seq, lib.data.numbers (chapter 07)
+    ("Seq2SeqConfig hidden", lambda: seq2seq.Seq2SeqConfig(5, 6, hidden=0), "hidden"),
+    ("Seq2SeqConfig dropout", lambda: seq2seq.Seq2SeqConfig(5, 6, dropout=1.0), "dropout"),
+    ("Seq2Seq config", lambda: seq2seq.Seq2Seq({"src_vocab": 5}), "config"),
+    ("Seq2Seq src ids", lambda: tiny_seq2seq()(I64(2, 3) + 5, torch.ones(2, 3, dtype=torch.bool), I64(2, 2)), "src"),
+    ("Seq2Seq tgt_in batch", lambda: tiny_seq2seq()(I64(2, 3), torch.ones(2, 3, dtype=torch.bool), I64(3, 2)), "tgt_in"),
+    ("check_mask left padding", lambda: seq2seq.check_mask(torch.tensor([[False, True]]), "src_mask", (1, 2), "cpu"), "src_mask"),
+    ("check_vocab list", lambda: seq2seq.check_vocab(["a"], "tgt_vocab"), "tgt_vocab"),
+    ("attention_step memory", lambda: seq2seq.attention_step(F32(2, 4), F32(2, 3, 5), torch.ones(2, 3, dtype=torch.bool)), "memory"),
+    ("attention_step mask float", lambda: seq2seq.attention_step(F32(2, 4), F32(2, 3, 4), torch.ones(2, 3)), "mask"),
+    ("greedy_decode max_len", lambda: seq2seq.greedy_decode(tiny_seq2seq(), I64(1, 2), torch.ones(1, 2, dtype=torch.bool), 2, 3, 0), "max_len"),
+    ("greedy_decode eos_id", lambda: seq2seq.greedy_decode(tiny_seq2seq(), I64(1, 2), torch.ones(1, 2, dtype=torch.bool), 2, 6, 4), "eos_id"),
+    ("beam_search step", lambda: seq2seq.beam_search("step", I64(1), 0, 1, 2, 3), "step"),
+    ("beam_search alpha", lambda: seq2seq.beam_search(lambda t, s: (F32(1, 3), s), I64(1), 0, 1, 2, 3, alpha=-1.0), "alpha"),
+    ("beam_search start_state", lambda: seq2seq.beam_search(lambda t, s: (F32(1, 3), s), [], 0, 1, 2, 3), "start_state"),
+    ("model_step memory", lambda: seq2seq.model_step(tiny_seq2seq(), F32(2, 3, 8), torch.ones(2, 3, dtype=torch.bool)), "memory"),
+    ("batch_pairs empty target", lambda: seq2seq.batch_pairs([(["one"], [])], None, None), "pairs"),
+    ("translate src_tokens", lambda: seq2seq.translate(tiny_seq2seq(), None, None, []), "src_tokens"),
+    ("english 10000", lambda: numbers.english(10000), "n"),
+    ("chinese float", lambda: numbers.chinese(5.0), "n"),
+    ("number_split seed", lambda: numbers.number_split(99, seed=None), "seed"),
+    ("pairs int", lambda: numbers.pairs(7), "numbers"),
 ]
 
 # Public names the table does not call, and why (lib.metrics' bad input: tests/lib/test_metrics.py).
@@ -255,6 +283,8 @@ EXEMPT = {
     "data.bundled.Dataset": "a record that load() returns, not built by users",
     "detect.Matches": "a record that match() returns, not built by users",
     "bleu.BLEUScore": "a record that the BLEU functions return, not built by users",
+    "seq2seq.Hypothesis": "a record that beam_search returns, not built by users",
+    "seq2seq.Translation": "a record that translate returns, not built by users",
     "optim.Optimizer": "a base class; its checks run through SGD, RMSprop, Adam and AdamW above",
     "optim.LRScheduler": "a base class; its checks run through StepLR, CosineAnnealingLR and LinearLR above",
 }
@@ -262,7 +292,8 @@ MODULES = ["activations", "attention", "autograd", "conv", "device", "gpt", "lay
            "neuron", "optim", "pretrained", "tokenizer", "train", "transformer", "data.augment", "data.batches",
            "data.bundled", "data.generated", "data.preprocess", "data.splits", "data.corpus", "cnn", "explain", "vit",
            "boxes", "detect", "data.shapes", "lstm", "bleu"]
-ALIASES = {"device": "dev", "data.corpus": "corpus"}
+MODULES += ["seq2seq", "data.numbers"]  # chapter 07's seq2seq helper
+ALIASES = {"device": "dev", "data.corpus": "corpus", "data.numbers": "numbers"}
 
 
 @pytest.mark.parametrize("call, arg", [(c, a) for _, c, a in BAD], ids=[name for name, _, _ in BAD])
