@@ -6,10 +6,10 @@
 One module per chapter (ch01.py, ...) lists its exercises in EXERCISES.
 """
 
-from lib.exercises import ch01, ch02, ch03, ch04, ch05, ch06
+from lib.exercises import ch01, ch02, ch03, ch04, ch05, ch06, ch07
 from lib.exercises.base import Case, Exercise, Mistake
 
-CHAPTERS = (ch01, ch02, ch03, ch04, ch05, ch06)
+CHAPTERS = (ch01, ch02, ch03, ch04, ch05, ch06, ch07)
 EXERCISES = {e.grade_id: e for module in CHAPTERS for e in module.EXERCISES}
 
 __all__ = ["CHAPTERS", "Case", "EXERCISES", "Exercise", "Mistake", "for_chapter", "get"]

@@ -1,4 +1,4 @@
-"""The corpora's cheats (tests/grading/corpus05.py, corpus06.py) are right answers reached through
+"""The corpora's cheats (tests/grading/corpus05.py, corpus06.py, corpus07.py) are right answers reached through
 a door the exercise closes: unwatched, each gives the reference result on every case the judge
 draws, so the zero it gets in the sandboxed batch (test_corpus) is the forbidden-API rule's doing;
 watched by the exercise's guard, each is caught in this process too."""
@@ -11,9 +11,9 @@ import torch
 import lib
 from lib import exercises, gpt, testing
 from lib.exercises.base import fresh, resolve
-from tests.grading import corpus05, corpus06
+from tests.grading import corpus05, corpus06, corpus07
 
-CORPORA = (corpus05, corpus06)
+CORPORA = (corpus05, corpus06, corpus07)
 
 
 def functions(gid, source):

@@ -5,12 +5,13 @@ not earn (here: exactly the points of their right answers). The batch must finis
 gradebook must hold exactly one consistent set of grades per student, and no submitted file may
 change. Chapter 01's corpus holds the chapter-independent hostility, chapter 05's the ways an
 attention answer can reach what it was asked to write, chapter 06's the same for convolution,
-pooling, boxes and saliency.
+pooling, boxes and saliency, chapter 07's for BPE, padding, the LSTM cell, attention, beam search
+and BLEU.
 """
 import pytest
 
 from grading import autograde, gradebook, sandbox
-from tests.grading import corpus, corpus01, corpus05, corpus06
+from tests.grading import corpus, corpus01, corpus05, corpus06, corpus07
 
 pytestmark = [pytest.mark.slow, pytest.mark.sandbox]
 # An honest job takes a few seconds; the runs that never end take the whole limit.
@@ -24,7 +25,7 @@ def pool():
         yield shared
 
 
-@pytest.fixture(scope="module", params=[corpus01, corpus05, corpus06], ids=lambda m: m.CHAPTER)
+@pytest.fixture(scope="module", params=[corpus01, corpus05, corpus06, corpus07], ids=lambda m: m.CHAPTER)
 def graded(request, tmp_path_factory, pool):
     """(corpus module, course, entries, import notes, {student: result}, digests before grading)."""
     module = request.param

@@ -6,6 +6,7 @@ definitions; here each is checked on its own, in seconds, without running a note
 import ast
 import itertools
 import json
+import math
 
 import pytest
 import torch
@@ -229,3 +230,67 @@ def test_max_pool_gives_a_tied_windows_gradient_to_its_first_maximum(device):
             dx[n, c, i * s + a, j * s + b] += dout[n, c, i, j]
         got = e.expected(x.to(device), k, s, dout.to(device))[1]
         assert torch.allclose(got.cpu(), dx), case.note
+
+
+# Chapter 07: the plain-Python references against the lib versions the chapter uses after each
+# exercise, and beam search's reference against exhaustive search where the beam holds everything.
+
+
+def ch07_cases(grade_id, seeds=range(4)):
+    e = exercises.get(grade_id)
+    return [case for seed in seeds for case in e.cases(torch.Generator().manual_seed(seed))]
+
+
+def test_the_bpe_reference_equals_libs_get_stats_and_merge():
+    from lib import bpe
+    e = exercises.get("ch07_bpe_merge")
+    for case in ch07_cases("ch07_bpe_merge"):
+        ids, new_id = case.args
+        counts = bpe.get_stats(ids)
+        pair = max(counts, key=counts.get)  # the first of the most frequent, as the exercise asks
+        assert e.expected(ids, new_id) == (bpe.merge(ids, pair, new_id), pair), case.note
+
+
+@pytest.mark.parametrize("grade_id, path", [
+    ("ch07_pad_mask", None), ("ch07_lstm_cell", "lib.lstm.lstm_cell"),
+    ("ch07_attention_step", "lib.seq2seq.attention_step"), ("ch07_beam_search", "lib.seq2seq.beam_search"),
+])
+def test_the_chapter_07_lib_versions_pass_their_exercise(grade_id, path, device):
+    e = exercises.get(grade_id)
+    fns = ({"pad_batch": resolve("lib.text.pad_batch"), "masked_mean": resolve("lib.text.masked_mean")}
+           if path is None else {e.functions[0]: resolve(path)})
+    check = testing.exercise(grade_id, device, **fns)
+    with pytest.raises(AssertionError, match="your answer calls lib."):
+        check.hidden(torch.Generator().manual_seed(0))  # forbidden in the answer, so checked here unwatched
+    for case in ch07_cases(grade_id):
+        got = e.run(fns, *fresh(testing._moved(case.args, device)))
+        assert e.problem(got, Case(testing._moved(case.args, device), case.note, case.rtol, case.atol)) is None, \
+            case.note
+
+
+def test_libs_bleu_equals_the_exercises_sacrebleu_reference():
+    from lib import bleu
+    e = exercises.get("ch07_corpus_bleu")
+    for case in ch07_cases("ch07_corpus_bleu"):
+        assert e.problem(bleu.corpus_bleu(*fresh(case.args)).score, case) is None, case.note
+
+
+def test_a_beam_holding_every_sequence_is_exhaustive_search():
+    """With beam_size = V ** max_len nothing is ever pruned: the reference returns the best
+    beam_size of all sequences (each cut at its first eos), scored by log_prob / len ** alpha."""
+    e = exercises.get("ch07_beam_search")
+    g = torch.Generator().manual_seed(3)
+    for V, max_len, alpha in [(3, 3, 1.0), (3, 4, 0.0), (4, 2, 0.5)]:
+        eos = int(torch.randint(1, V, (), generator=g))
+        table = torch.log_softmax(torch.randn(V, V, V, V, generator=g, dtype=torch.float64), dim=-1)
+        found = {}
+        for seq in itertools.product(range(V), repeat=max_len):
+            tokens = list(seq[:seq.index(eos) + 1] if eos in seq else seq)
+            context = [0, 0, 0] + tokens
+            lp = sum(table[tuple(context[i:i + 3])][context[i + 3]].item() for i in range(len(tokens)))
+            found[tuple(tokens)] = (tokens, lp, lp / len(tokens) ** alpha)
+        best = sorted(found.values(), key=lambda h: -h[2])
+        got = e.expected(table, 0, eos, V ** max_len, max_len, alpha)
+        assert len(got) == len(best)
+        for h, b in zip(got, best):
+            assert h[0] == b[0] and math.isclose(h[1], b[1], rel_tol=1e-12) and math.isclose(h[2], b[2], rel_tol=1e-12)
