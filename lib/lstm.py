@@ -56,16 +56,15 @@ def _check_weights(weight_ih, weight_hh, bias_ih, bias_hh):
     return rows // 4, weight_ih.shape[1]
 
 
-def _check_state(state, shape, like):
-    """The pair (h, c), each checked to have `shape` and the device and dtype of tensor `like`."""
+def _check_state(state, shape, x):
+    """The pair (h, c), each checked to have `shape` and the device and dtype of the input x."""
     if not isinstance(state, (tuple, list)) or len(state) != 2:
         raise TypeError(f"state must be a pair (h, c) of tensors or None, got {type(state).__name__}")
-    for name, t in zip(("h", "c"), state):
-        if validate.tensor(t, f"state {name}").shape != shape:
-            raise ValueError(f"state {name} must have shape {shape}, got {tuple(t.shape)}")
-        if t.dtype != like.dtype or t.device != like.device:
-            raise ValueError(f"state {name} must have dtype {like.dtype} on {like.device} like the input, "
-                             f"got {t.dtype} on {t.device}")
+    for name, t in zip(("state h", "state c"), state):
+        if validate.tensor(t, name).shape != shape:
+            raise ValueError(f"{name} must have shape {shape}, got {tuple(t.shape)}")
+        validate.same_device(x=x, **{name: t})
+        validate.same_dtype(x=x, **{name: t})
     return tuple(state)
 
 
@@ -76,9 +75,10 @@ def lstm_cell(x, state, weight_ih, weight_hh, bias_ih=None, bias_hh=None):
     validate.tensor(x, "x", ndim=2)
     if x.shape[1] != inputs:
         raise ValueError(f"x must have shape (B, {inputs}) to match weight_ih, got {tuple(x.shape)}")
-    given = [t for t in (weight_hh, bias_ih, bias_hh) if t is not None]
-    validate.same_device(x=x, weight_ih=weight_ih, **{f"tensor {k}": t for k, t in enumerate(given)})
-    validate.same_dtype(x=x, weight_ih=weight_ih, **{f"tensor {k}": t for k, t in enumerate(given)})
+    named = dict(x=x, weight_ih=weight_ih, weight_hh=weight_hh, bias_ih=bias_ih, bias_hh=bias_hh)
+    named = {name: t for name, t in named.items() if t is not None}
+    validate.same_device(**named)
+    validate.same_dtype(**named)
     h, c = _check_state(state, (x.shape[0], hidden), x)
     return _step(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh)
 
@@ -90,15 +90,14 @@ def _check_sizes(input_size, hidden_size, bias):
         raise TypeError(f"bias must be True or False, got {bias!r}")
 
 
-def _check_input(x, ndim, input_size, parameter):
-    """x, checked: rank ndim, last dimension input_size, dtype and device of `parameter`."""
+def _check_input(x, ndim, input_size, weight_ih):
+    """x, checked: rank ndim, last dimension input_size, the dtype and device of weight_ih."""
     validate.tensor(x, "x", ndim=ndim)
     if x.shape[-1] != input_size or 0 in x.shape:
         raise ValueError(f"x must have {input_size} features in its last dimension and no empty "
                          f"dimension, got shape {tuple(x.shape)}")
-    if x.dtype != parameter.dtype or x.device != parameter.device:
-        raise ValueError(f"x must have the parameters' dtype {parameter.dtype} on {parameter.device}, "
-                         f"got {x.dtype} on {x.device}")
+    validate.same_device(x=x, weight_ih=weight_ih)
+    validate.same_dtype(x=x, weight_ih=weight_ih)
     return x
 
 
@@ -168,6 +167,15 @@ class LSTM(nn.Module):
         """Layer k's (weight_ih, weight_hh, bias_ih, bias_hh), biases None without bias."""
         return tuple(getattr(self, f"{name}_l{k}") for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
 
+    def layer(self, k, x, h, c):
+        """Layer k over all steps: x (B, T, I or H), h and c (B, H) -> its outputs (B, T, H) and
+        its state (h, c) after the last step."""
+        weights, steps = self.layer_weights(k), []
+        for t in range(x.shape[1]):
+            h, c = _step(x[:, t], h, c, *weights)
+            steps.append(h)
+        return torch.stack(steps, dim=1), h, c  # (B, T, H)
+
     def forward(self, x, state=None):
         x = _check_input(x, 3, self.input_size, self.weight_ih_l0)
         x = x if self.batch_first else x.transpose(0, 1)  # (B, T, I)
@@ -177,12 +185,7 @@ class LSTM(nn.Module):
         for k in range(self.num_layers):
             if k > 0:
                 x = F.dropout(x, self.dropout, self.training)  # (B, T, H)
-            h, c = h0[k], c0[k]  # (B, H) each
-            steps = []
-            for t in range(x.shape[1]):
-                h, c = _step(x[:, t], h, c, *self.layer_weights(k))
-                steps.append(h)
-            x = torch.stack(steps, dim=1)  # (B, T, H)
+            x, h, c = self.layer(k, x, h0[k], c0[k])  # (B, T, H), (B, H), (B, H)
             h_n.append(h)
             c_n.append(c)
         out = x if self.batch_first else x.transpose(0, 1)  # (B, T, H) or (T, B, H)
