@@ -20,6 +20,7 @@ from lib import bleu, lstm
 from lib.data import corpus
 from lib import seq2seq
 from lib.data import numbers
+from lib import bpe, text
 
 F32 = lambda *s: torch.randn(*s)  # noqa: E731
 F64 = lambda *s: torch.randn(*s, dtype=torch.float64)  # noqa: E731
@@ -268,6 +269,35 @@ BAD = [
     ("chinese float", lambda: numbers.chinese(5.0), "n"),
     ("number_split seed", lambda: numbers.number_split(99, seed=None), "seed"),
     ("pairs int", lambda: numbers.pairs(7), "numbers"),
+    # lib.text, lib.bpe (chapter 07's tokens)
+    ("clean bytes", lambda: text.clean(b"abc"), "text"),
+    ("words int", lambda: text.words(3), "text"),
+    ("Vocab itos repeated", lambda: text.Vocab(["a", "a"]), "itos"),
+    ("Vocab.build str", lambda: text.Vocab.build("abc"), "token_lists"),
+    ("Vocab.build min_count", lambda: text.Vocab.build([["a"]], min_count=0), "min_count"),
+    ("Vocab.build specials", lambda: text.Vocab.build([["a"]], specials=("<pad>", "<pad>")), "specials"),
+    ("Vocab encode str", lambda: text.Vocab.build([["a"]]).encode("a"), "tokens"),
+    ("Vocab decode range", lambda: text.Vocab.build([["a"]]).decode([9]), "ids"),
+    ("pad_batch empty", lambda: text.pad_batch([], 0), "seqs"),
+    ("pad_batch empty sequence", lambda: text.pad_batch([[1], []], 0), "seqs[1]"),
+    ("pad_batch float tensor", lambda: text.pad_batch([F32(3)], 0), "seqs[0]"),
+    ("pad_batch pad_id", lambda: text.pad_batch([[1]], -1), "pad_id"),
+    ("pad_batch devices", lambda: text.pad_batch([I64(2), I64(2).to("meta")], 0), "device"),
+    ("masked_mean x 2-D", lambda: text.masked_mean(F32(2, 3), torch.ones(2, 3, dtype=torch.bool)), "x"),
+    ("masked_mean mask float", lambda: text.masked_mean(F32(2, 3, 4), F32(2, 3)), "mask"),
+    ("masked_mean mask devices", lambda: text.masked_mean(F32(2, 3, 4), torch.ones(2, 3, dtype=torch.bool, device="meta")), "device"),
+    ("get_stats str", lambda: bpe.get_stats("abc"), "ids"),
+    ("get_stats counts", lambda: bpe.get_stats([1, 2], counts=[]), "counts"),
+    ("merge pair", lambda: bpe.merge([1, 2], [1, 2], 3), "pair"),
+    ("merge idx", lambda: bpe.merge([1, 2], (1, 2), -1), "idx"),
+    ("chunks bytes", lambda: bpe.chunks(b"ab"), "text"),
+    ("chunks special_tokens", lambda: bpe.chunks("ab", special_tokens=[""]), "special_tokens"),
+    ("BPETokenizer merge_log", lambda: bpe.BPETokenizer([((1, 2), 300, 1)]), "merge_log[0]"),
+    ("BPETokenizer.train vocab_size", lambda: bpe.BPETokenizer.train("ab", 100), "vocab_size"),
+    ("BPETokenizer.train surrogate", lambda: bpe.BPETokenizer.train("a\ud800", 300), "text"),
+    ("BPETokenizer encode bytes", lambda: bpe.BPETokenizer([]).encode(b"x"), "text"),
+    ("BPETokenizer decode unknown", lambda: bpe.BPETokenizer([]).decode([256]), "ids"),
+    ("BPETokenizer decode float tensor", lambda: bpe.BPETokenizer([]).decode(F32(2)), "ids"),
 ]
 
 # Public names the table does not call, and why (lib.metrics' bad input: tests/lib/test_metrics.py).
@@ -293,6 +323,7 @@ MODULES = ["activations", "attention", "autograd", "conv", "device", "gpt", "lay
            "data.bundled", "data.generated", "data.preprocess", "data.splits", "data.corpus", "cnn", "explain", "vit",
            "boxes", "detect", "data.shapes", "lstm", "bleu"]
 MODULES += ["seq2seq", "data.numbers"]  # chapter 07's seq2seq helper
+MODULES += ["text", "bpe"]  # chapter 07's tokens helper
 ALIASES = {"device": "dev", "data.corpus": "corpus", "data.numbers": "numbers"}
 
 
