@@ -9,6 +9,7 @@ import math
 import random
 
 import pytest
+import sacrebleu
 from sacrebleu.metrics import BLEU
 
 from lib import bleu
@@ -71,7 +72,6 @@ def test_sentence_bleu_equals_sacrebleu(smooth):
 
 def test_defaults_equal_sacrebleus_functions():
     """corpus_bleu's default is no smoothing; sentence_bleu's are sacrebleu.sentence_bleu's."""
-    import sacrebleu
     rng = random.Random(2)
     for trial in range(100):
         hypotheses, references = corpus(rng)
