@@ -24,8 +24,8 @@ right on exactly one of them: at most 50 % on contrast reviews, at most
 share no review.
 
 The unlabeled stream (for pre-training a language model) follows each review with a closing
-sentence that agrees with its label ("i would come back ." / "i would not come back ." ...),
-so predicting the closing needs the review's sentiment.
+sentence that agrees with its label ("five stars ." / "one star ." ...), so predicting the
+word after the review's "." needs the review's sentiment.
 """
 import random
 
@@ -47,9 +47,9 @@ NEGATORS = ("not", "hardly", "never")
 INTENSIFIERS = ("very", "really")
 OPENERS = (("honestly", ","), ("overall", ","), ("i", "think"))
 OPENER_SHARE, CONTRAST_SHARE, AGREE_SHARE = 0.3, 0.6, 0.25
-CLOSINGS = {  # label -> closing sentences of the unlabeled stream
-    1: (("i", "would", "come", "back", "."), ("five", "stars", "."), ("highly", "recommended", ".")),
-    0: (("i", "would", "not", "come", "back", "."), ("one", "star", "."), ("avoid", "it", ".")),
+CLOSINGS = {  # label -> closing sentences of the unlabeled stream; their first words tell the label
+    1: (("loved", "it", "."), ("five", "stars", "."), ("highly", "recommended", ".")),
+    0: (("avoid", "it", "."), ("one", "star", "."), ("sadly", "not", "recommended", ".")),
 }
 
 
