@@ -1,4 +1,5 @@
-"""What the hostile-submission corpora (corpus01.py, corpus05.py, corpus06.py, corpus07.py) are built from, and how a batch is graded.
+"""What the hostile-submission corpora (corpus01.py, corpus05.py, corpus06.py, corpus07.py) are
+built from, and how a batch is graded.
 
 A corpus module holds CHAPTER, BATCH (a Batch), `corpus(root)` -> {student: (file name, content,
 expected scores, honest?)} where `root` is the course root, STOPPED {student: how its status

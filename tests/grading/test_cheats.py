@@ -1,7 +1,7 @@
-"""The corpora's cheats (tests/grading/corpus05.py, corpus06.py, corpus07.py) are right answers reached through
-a door the exercise closes: unwatched, each gives the reference result on every case the judge
-draws, so the zero it gets in the sandboxed batch (test_corpus) is the forbidden-API rule's doing;
-watched by the exercise's guard, each is caught in this process too."""
+"""The corpora's cheats (tests/grading/corpus05.py, corpus06.py, corpus07.py) are right answers
+reached through a door the exercise closes: unwatched, each gives the reference result on every
+case the judge draws, so the zero it gets in the sandboxed batch (test_corpus) is the
+forbidden-API rule's doing; watched by the exercise's guard, each is caught in this process too."""
 import math
 
 import numpy as np
