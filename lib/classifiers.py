@@ -47,17 +47,23 @@ def check_batch(ids, mask, vocab_size):
     """Raise unless ids is (B, T) int64 in [0, vocab_size) and mask a (B, T) bool tensor on ids'
     device whose rows are right-padded: at least one True, and no True after a False."""
     validate.token_ids(ids, "ids", 2, vocab_size)
+    _check_mask(mask, ids, "ids")
+
+
+def _check_mask(mask, like, name):
     validate.tensor(mask, "mask", ndim=2, floating=False)
-    if mask.dtype != torch.bool or mask.shape != ids.shape or mask.device != ids.device:
-        raise ValueError(f"mask must be a bool tensor of ids' shape {tuple(ids.shape)} on {ids.device}, "
-                         f"got {mask.dtype} {tuple(mask.shape)} on {mask.device}")
-    if not mask[:, 0].all() or (mask[:, 1:] & ~mask[:, :-1]).any():
+    if mask.dtype != torch.bool or mask.shape != like.shape[:2] or mask.device != like.device:
+        raise ValueError(f"mask must be a bool tensor of shape {tuple(like.shape[:2])} (B, T) on {like.device}, "
+                         f"like {name}, got {mask.dtype} {tuple(mask.shape)} on {mask.device}")
+    if mask.shape[1] == 0 or not mask[:, 0].all() or (mask[:, 1:] & ~mask[:, :-1]).any():
         raise ValueError("mask must mark each row's real tokens first (True), then its pads (False), "
                          "with at least one real token per row")
 
 
 def last_real(x, mask):
     """x (B, T, C) at each row's last real position, mask (B, T) right-padded -> (B, C)."""
+    validate.tensor(x, "x", ndim=3)
+    _check_mask(mask, x, "x")
     last = mask.sum(dim=1) - 1  # (B,)
     return x[torch.arange(x.shape[0], device=x.device), last]  # (B, C)
 
