@@ -199,15 +199,16 @@ def beam_search(step, start_state, bos_id, eos_id, beam_size, max_len, alpha=1.0
     probabilities of K hypotheses given each one's last token (bos for the empty one); states is
     a tensor or nested tuple/list of tensors with the K hypotheses along dimension 0, and
     start_state is that of the empty hypothesis (K = 1). The rule:
-      1. start with the empty hypothesis, log_prob 0;
-      2. extend every live hypothesis by every token and keep the beam_size extensions with the
-         largest log_prob (ties: the earlier hypothesis, then the smaller token id);
-      3. a kept extension that ends with eos_id is finished and set aside; the others live on;
-      4. stop when at least beam_size hypotheses are finished (the live ones are dropped), or
-         when none live; after max_len steps the live hypotheses count as finished (without eos).
-    Returns the best beam_size finished hypotheses as Hypothesis(tokens, log_prob, score), by
+      1. start with the empty hypothesis, log_prob 0, and no finished ones;
+      2. extend every live hypothesis by every token and keep the beam_size - (number finished)
+         extensions with the largest log_prob (ties: the earlier hypothesis, then the smaller id);
+      3. a kept extension that ends with eos_id is finished and set aside; the others live on, so
+         the beam narrows by one for each finished hypothesis;
+      4. stop when none live; after max_len steps the live hypotheses count as finished (no eos).
+    Returns the beam_size finished hypotheses as Hypothesis(tokens, log_prob, score), by
     score = log_prob / len(tokens) ** alpha, largest first (ties: the one finished first).
-    alpha = 0 ranks by log_prob; alpha = 1 by the mean log_prob per token.
+    alpha = 0 ranks by log_prob; alpha = 1 by the mean log_prob per token. With beam_size = 1
+    this is greedy decoding; with beam_size >= V ** max_len, exhaustive search.
     """
     _check_beam(step, bos_id, eos_id, beam_size, max_len, alpha)
     device = _first_tensor(start_state).device
@@ -216,19 +217,18 @@ def beam_search(step, start_state, bos_id, eos_id, beam_size, max_len, alpha=1.0
         last = torch.tensor([t[-1] if t else bos_id for t, _ in live], device=device)  # (K,)
         log_probs, states = step(last, states)  # (K, V)
         total = log_probs.new_tensor([lp for _, lp in live])[:, None] + log_probs  # (K, V)
-        best = total.flatten().sort(descending=True, stable=True).indices[:beam_size].tolist()
+        best = total.flatten().sort(descending=True, stable=True).indices[:beam_size - len(finished)].tolist()
         kept = [(divmod(i, total.shape[1]), float(total.flatten()[i])) for i in best]
         finished += [(live[k][0] + [v], lp) for (k, v), lp in kept if v == eos_id]
         kept = [((k, v), lp) for (k, v), lp in kept if v != eos_id]
         live = [(live[k][0] + [v], lp) for (k, v), lp in kept]
-        if len(finished) >= beam_size or not live:
+        if not live:
             break
         index = torch.tensor([k for (k, _), _ in kept], device=device)  # (K',)
         states = _map_states(states, lambda t: t.index_select(0, index.to(t.device)))
     else:
         finished += live
-    ranked = sorted((Hypothesis(t, lp, lp / len(t) ** alpha) for t, lp in finished), key=lambda h: -h.score)
-    return ranked[:beam_size]
+    return sorted((Hypothesis(t, lp, lp / len(t) ** alpha) for t, lp in finished), key=lambda h: -h.score)
 
 
 def _first_tensor(states):

@@ -136,14 +136,17 @@ def test_beam_search_large_beam_is_exhaustive(alpha, device, gen):
 
 
 def test_beam_search_rule_on_a_small_table(device):
-    """The documented rule by hand, with beam_size 2 and bos = b: from b, the kept extensions are a
-    (0.5) and eos (0.3): eos finishes; from a, the best two of {a a 0.5 * 0.8, a eos 0.5 * 0.2,
-    a b 0} are a a (live) and a eos (finished): two finished, so the search stops, a a dropped."""
+    """The documented rule by hand, with beam_size 2, max_len 4 and bos = b: from b, the two best
+    extensions are a (0.5) and eos (0.3): eos finishes and the beam narrows to one; from a, the
+    best is a a (0.4; a eos has 0.1); then a a a (0.32) over a a eos (0.08); then a a a a (0.256),
+    live after max_len steps, so finished without eos. The unnormalised order is eos, a a a a."""
     probs = torch.tensor([[1.0, 0.0, 0.0], [0.2, 0.8, 0.0], [0.3, 0.5, 0.2]], dtype=torch.float64)  # eos=0, a=1, b=2
     table = probs.log()[None].expand(4, 3, 3).to(device)
     got = beam_search(markov_step(table), torch.zeros(1, dtype=torch.long, device=device), 2, 0, 2, 4, alpha=0.0)
-    assert [h.tokens for h in got] == [[0], [1, 0]]
-    assert [round(math.exp(h.log_prob), 12) for h in got] == [0.3, 0.1]
+    assert [h.tokens for h in got] == [[0], [1, 1, 1, 1]]
+    assert [round(math.exp(h.log_prob), 12) for h in got] == [0.3, 0.256]
+    got = beam_search(markov_step(table), torch.zeros(1, dtype=torch.long, device=device), 2, 0, 2, 4, alpha=1.0)
+    assert [h.tokens for h in got] == [[1, 1, 1, 1], [0]]  # log(0.256) / 4 = -0.34 > log(0.3) = -1.20
 
 
 def test_length_normalisation_changes_the_winner(device):
