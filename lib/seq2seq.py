@@ -28,6 +28,7 @@ from torch import nn
 from lib import validate
 from lib.attention import scaled_dot_product_attention
 from lib.lstm import LSTM
+from lib.text import pad_batch
 
 Hypothesis = namedtuple("Hypothesis", "tokens log_prob score")
 Hypothesis.__doc__ = """One finished beam hypothesis: tokens (list of ids generated after bos, eos
@@ -217,8 +218,9 @@ def beam_search(step, start_state, bos_id, eos_id, beam_size, max_len, alpha=1.0
         last = torch.tensor([t[-1] if t else bos_id for t, _ in live], device=device)  # (K,)
         log_probs, states = step(last, states)  # (K, V)
         total = log_probs.new_tensor([lp for _, lp in live])[:, None] + log_probs  # (K, V)
-        best = total.flatten().sort(descending=True, stable=True).indices[:beam_size - len(finished)].tolist()
-        kept = [(divmod(i, total.shape[1]), float(total.flatten()[i])) for i in best]
+        flat = total.flatten()  # (K V,)
+        best = flat.sort(descending=True, stable=True).indices[:beam_size - len(finished)]  # (beam_size - finished,)
+        kept = [(divmod(i, total.shape[1]), lp) for i, lp in zip(best.tolist(), flat[best].tolist())]
         finished += [(live[k][0] + [v], lp) for (k, v), lp in kept if v == eos_id]
         kept = [((k, v), lp) for (k, v), lp in kept if v != eos_id]
         live = [(live[k][0] + [v], lp) for (k, v), lp in kept]
@@ -275,19 +277,16 @@ def batch_pairs(pairs, src_vocab, tgt_vocab, device=None):
     tgt_vocab: vocabularies with encode(tokens) -> ids and pad_id (both), bos_id and eos_id (the
     target's), e.g. lib.text.Vocab. Returns src (B, S) int64 (the source ids, no specials),
     src_mask (B, S) bool, tgt_in (B, T) = bos + target, tgt_out (B, T) = target + eos, padded
-    with tgt_vocab.pad_id (ignore it in the loss).
+    with tgt_vocab.pad_id (ignore it in the loss); padded by lib.text.pad_batch.
     """
     if not isinstance(pairs, (list, tuple)) or not pairs or any(len(p) != 2 or not p[0] or not p[1] for p in pairs):
         raise ValueError("pairs must be a non-empty list of (source tokens, target tokens) with both non-empty")
     check_vocab(src_vocab, "src_vocab")
     check_vocab(tgt_vocab, "tgt_vocab")
-    src = [torch.tensor(src_vocab.encode(s)) for s, _ in pairs]
+    src_ids, src_mask = pad_batch([src_vocab.encode(s) for s, _ in pairs], src_vocab.pad_id, device)  # (B, S)
     tgt = [tgt_vocab.encode(t) for _, t in pairs]
-    pad = lambda seqs, value: nn.utils.rnn.pad_sequence(seqs, batch_first=True, padding_value=value).to(device)  # noqa: E731
-    src_ids = pad(src, src_vocab.pad_id)  # (B, S)
-    src_mask = pad([torch.ones(len(s), dtype=torch.bool) for s in src], False)  # (B, S)
-    tgt_in = pad([torch.tensor([tgt_vocab.bos_id] + t) for t in tgt], tgt_vocab.pad_id)  # (B, T)
-    tgt_out = pad([torch.tensor(t + [tgt_vocab.eos_id]) for t in tgt], tgt_vocab.pad_id)  # (B, T)
+    tgt_in, _ = pad_batch([[tgt_vocab.bos_id] + t for t in tgt], tgt_vocab.pad_id, device)  # (B, T)
+    tgt_out, _ = pad_batch([t + [tgt_vocab.eos_id] for t in tgt], tgt_vocab.pad_id, device)  # (B, T)
     return src_ids, src_mask, tgt_in, tgt_out
 
 

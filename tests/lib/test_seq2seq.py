@@ -10,28 +10,11 @@ import torch.nn.functional as F
 
 from lib import optim
 from lib.data.numbers import number_split, pairs
+from lib.text import Vocab
 from lib.seq2seq import (Hypothesis, Seq2Seq, Seq2SeqConfig, attention_step, batch_pairs, beam_search,
                          greedy_decode, model_step, translate)
 
 TOL = {torch.float32: 1e-5, torch.float64: 1e-10}
-
-
-class Vocab:
-    """A minimal vocabulary with lib.text.Vocab's interface: specials <pad> <unk> <bos> <eos> first."""
-
-    def __init__(self, tokens):
-        self.itos = ["<pad>", "<unk>", "<bos>", "<eos>"] + sorted(set(tokens))
-        self.stoi = {t: i for i, t in enumerate(self.itos)}
-        self.pad_id, self.unk_id, self.bos_id, self.eos_id = 0, 1, 2, 3
-
-    def encode(self, tokens):
-        return [self.stoi.get(t, self.unk_id) for t in tokens]
-
-    def decode(self, ids):
-        return [self.itos[i] for i in ids]
-
-    def __len__(self):
-        return len(self.itos)
 
 
 def random_mask(lengths, S, device):
@@ -182,7 +165,7 @@ def test_greedy_stops_after_eos_and_translate_weights(device, gen):
         model.out.bias[3] = 50.0  # eos always wins
     tokens, weights = greedy_decode(model, *random_batch(gen, device), bos_id=2, eos_id=3, max_len=5)
     assert tokens == [[3]] * 3 and [w.shape[0] for w in weights] == [1, 1, 1]
-    src_vocab, tgt_vocab = Vocab("abc"), Vocab("xy")
+    src_vocab, tgt_vocab = Vocab.build([list("abc")]), Vocab.build([list("xy")])
     result = translate(model, src_vocab, tgt_vocab, ["a", "c", "b"], beam_size=3, max_len=5)
     assert result.tokens == [] and result.hypotheses[0].tokens == [3]
     assert result.weights.shape == (1, 3)
@@ -190,7 +173,7 @@ def test_greedy_stops_after_eos_and_translate_weights(device, gen):
 
 
 def test_batch_pairs():
-    src_vocab, tgt_vocab = Vocab(["one", "two", "hundred"]), Vocab("一二百")
+    src_vocab, tgt_vocab = Vocab.build([["one", "two", "hundred"]]), Vocab.build([list("一二百")])
     src, mask, tgt_in, tgt_out = batch_pairs([(["two", "hundred"], ["二", "百"]), (["one"], ["一"])],
                                              src_vocab, tgt_vocab)
     assert src.tolist() == [[src_vocab.stoi["two"], src_vocab.stoi["hundred"]], [src_vocab.stoi["one"], 0]]
@@ -206,8 +189,8 @@ def test_training_translates_held_out_numbers():
     torch.manual_seed(0)
     train, _, test = number_split(99, (0.8, 0.0, 0.2), seed=0)
     data = pairs(train)
-    src_vocab = Vocab([w for s, _ in data for w in s])
-    tgt_vocab = Vocab([c for _, t in data for c in t])
+    src_vocab = Vocab.build([s for s, _ in data])
+    tgt_vocab = Vocab.build([t for _, t in data])
     model = Seq2Seq(Seq2SeqConfig(len(src_vocab), len(tgt_vocab), embd=16, hidden=32))
     opt = optim.Adam(model.parameters(), lr=1e-2)
     rng = random.Random(0)

@@ -7,12 +7,12 @@ import torch
 from lib.data.numbers import chinese, english, pairs
 from lib.seq2seq import Seq2Seq, Seq2SeqConfig, translate
 from lib.widgets.translation import TranslationWidget
-from tests.lib.test_seq2seq import Vocab
+from lib.text import Vocab
 
 matplotlib.use("Agg")
 
 NUMBERS = pairs(range(0, 10000, 7))
-SRC, TGT = Vocab([w for s, _ in NUMBERS for w in s]), Vocab([c for _, t in NUMBERS for c in t])
+SRC, TGT = Vocab.build([s for s, _ in NUMBERS]), Vocab.build([t for _, t in NUMBERS])
 
 
 def widget(seed=0, beam_size=3):
