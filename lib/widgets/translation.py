@@ -4,7 +4,7 @@ character written (rows), how much the decoder looked at each English word (colu
 
 compute() is lib.seq2seq.translate on english(number) (tests/lib/test_widget_translation.py
 checks its numbers against translate called directly); figure() draws them; show() wires a
-number box to the read-out and the figure.
+number slider (whose read-out takes a typed number) to the read-out and the figure.
 """
 from lib import validate
 from lib.data.numbers import MAX_N, chinese, english
@@ -88,8 +88,9 @@ class TranslationWidget:
         return fig
 
     def show(self, number=305):
-        """Display a number box, the read-out and the figure; returns the ipywidgets box."""
+        """Display a number slider (its read-out takes a typed number), the read-out and the figure;
+        returns the ipywidgets box."""
         import ipywidgets as widgets
 
-        box = widgets.BoundedIntText(value=number, min=0, max=MAX_N, description="number")
-        return live_view({"number": box}, self.readout, self.figure, "translation-readout")
+        slider = widgets.IntSlider(value=number, min=0, max=MAX_N, description="number", continuous_update=False)
+        return live_view({"number": slider}, self.readout, self.figure, "translation-readout")
