@@ -6,7 +6,8 @@
   compute(): the neuron (chapter 01), the computational graph and the gradient flow (chapter 02),
   the optimizer trajectories (chapter 03), the learning curves (chapter 04), the attention maps
   of the pre-trained TinyGPT as a student types a text (chapter 05), the feature maps, saliency
-  and Grad-CAM of the CNN trained in chapter 06 as a student picks a layer and an image;
+  and Grad-CAM of the CNN trained in chapter 06 as a student picks a layer and an image, the
+  translator's alignment and beam candidates trained in chapter 07 as a student picks a number;
 - an exercise is typed in and tested: a wrong answer gets an expected-vs-got message,
   a right one passes;
 - nbgrader's extension is there: its assignment list shows the chapters released to the
@@ -21,6 +22,7 @@ import torch
 
 from grading import repo
 from lib import data, pretrained
+from lib.data.numbers import chinese
 from lib.widgets import (AttentionWidget, GradientFlowWidget, GraphWidget, LearningCurveWidget, NeuronWidget,
                          OptimizerWidget, optimizers)
 from tests.browser import jlab
@@ -375,3 +377,30 @@ def test_vision_widget_follows_layer_and_image(ran, screenshot):
     jlab.run_cell(page, i)
     printed = "".join(o.get("text", "") for o in jlab.cells(page)[i]["outputs"] if o["output_type"] == "stream")
     assert readout_numbers(printed) == pytest.approx(got, abs=1e-4), printed
+
+
+@chapter("07_language")
+def test_translation_widget_follows_the_number(ran, screenshot):
+    """The translator is trained in the notebook, so the test checks the live read-out against the
+    data (the reference numeral of the number shown, from lib.data.numbers) and against the
+    widget's readout() run in the page's kernel for the slider's new value."""
+    page = ran.finished()
+    before = widget_state(page, "translation-readout")
+    first = readout_numbers(before[0])
+    assert first["number"] == 305 and "reference = 三百零五" in before[0], before[0]
+    assert first["candidates"] >= 1 and first["score"] <= 0, first
+
+    drag_slider(page, "number", 60)
+    wait_for_redraw(page, "translation-readout", before)
+    number = int(slider_value(page, "number"))
+    line = widget_state(page, "translation-readout")[0]
+    assert number != 305 and readout_numbers(line)["number"] == number, (number, line)
+    assert f"reference = {chinese(number)}" in line, line
+    screenshot(page, "07_language_widget_changed")
+
+    cells = jlab.cells(page)
+    i = next(k for k, c in enumerate(cells) if "print(translation_widget.readout(" in c["source"])
+    jlab.type_into_cell(page, i, f"print(translation_widget.readout({number}))")
+    jlab.run_cell(page, i)
+    printed = "".join(o.get("text", "") for o in jlab.cells(page)[i]["outputs"] if o["output_type"] == "stream")
+    assert printed.strip() == line.strip(), (printed, line)
