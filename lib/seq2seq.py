@@ -206,7 +206,7 @@ def beam_search(step, start_state, bos_id, eos_id, beam_size, max_len, alpha=1.0
       3. a kept extension that ends with eos_id is finished and set aside; the others live on, so
          the beam narrows by one for each finished hypothesis;
       4. stop when none live; after max_len steps the live hypotheses count as finished (no eos).
-    Returns the beam_size finished hypotheses as Hypothesis(tokens, log_prob, score), by
+    Returns the finished hypotheses (at most beam_size) as Hypothesis(tokens, log_prob, score), by
     score = log_prob / len(tokens) ** alpha, largest first (ties: the one finished first).
     alpha = 0 ranks by log_prob; alpha = 1 by the mean log_prob per token. With beam_size = 1
     this is greedy decoding; with beam_size >= V ** max_len, exhaustive search.
@@ -217,6 +217,8 @@ def beam_search(step, start_state, bos_id, eos_id, beam_size, max_len, alpha=1.0
     for _ in range(max_len):
         last = torch.tensor([t[-1] if t else bos_id for t, _ in live], device=device)  # (K,)
         log_probs, states = step(last, states)  # (K, V)
+        if validate.tensor(log_probs, "log_probs", ndim=2).shape[0] != len(live):
+            raise ValueError(f"step must return log_probs of shape (K, V) = ({len(live)}, V), got {tuple(log_probs.shape)}")
         total = log_probs.new_tensor([lp for _, lp in live])[:, None] + log_probs  # (K, V)
         flat = total.flatten()  # (K V,)
         best = flat.sort(descending=True, stable=True).indices[:beam_size - len(finished)]  # (beam_size - finished,)

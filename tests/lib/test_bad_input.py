@@ -262,6 +262,7 @@ BAD = [
     ("beam_search step", lambda: seq2seq.beam_search("step", I64(1), 0, 1, 2, 3), "step"),
     ("beam_search alpha", lambda: seq2seq.beam_search(lambda t, s: (F32(1, 3), s), I64(1), 0, 1, 2, 3, alpha=-1.0), "alpha"),
     ("beam_search start_state", lambda: seq2seq.beam_search(lambda t, s: (F32(1, 3), s), [], 0, 1, 2, 3), "start_state"),
+    ("beam_search step output", lambda: seq2seq.beam_search(lambda t, s: (F32(2, 3), s), I64(1), 0, 1, 2, 3), "log_probs"),
     ("model_step memory", lambda: seq2seq.model_step(tiny_seq2seq(), F32(2, 3, 8), torch.ones(2, 3, dtype=torch.bool)), "memory"),
     ("batch_pairs empty target", lambda: seq2seq.batch_pairs([(["one"], [])], None, None), "pairs"),
     ("translate src_tokens", lambda: seq2seq.translate(tiny_seq2seq(), None, None, []), "src_tokens"),
