@@ -10,7 +10,9 @@ lib.text.pad_batch makes them; each row at least one real token, all before the 
 returns logits (B, n_classes) that do not depend on the pad columns.
 Shapes: B batch, T length, C embedding width, H hidden units, V vocabulary.
 """
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -19,8 +21,10 @@ from torch import nn
 from lib import validate
 from lib.gpt import TinyGPT
 from lib.lstm import LSTM
-from lib.text import masked_mean
-from lib.transformer import Block, check_config
+from lib.text import Vocab, masked_mean
+from lib.transformer import Block, TransformerConfig, check_config
+
+CHECKPOINTS = Path(__file__).parent / "checkpoints"
 
 
 @dataclass(frozen=True)
@@ -196,3 +200,14 @@ def train_classifier(model, ids, mask, y, epochs, lr, batch_size=32, generator=N
             optimizer.step()
             losses.append(loss.item())
     return losses
+
+
+def reviews_gpt():
+    """(body, vocab, results): the word-level TinyGPT that lib/checkpoints/train_reviews.py
+    pre-trained on lib.data.sentiment.review_stream (on the CPU, eval mode; .to(device) to move
+    it), its Vocab, and everything that script recorded (reviews_results.json)."""
+    saved = torch.load(CHECKPOINTS / "reviews_gpt.pt", map_location="cpu", weights_only=True)
+    body = TinyGPT(TransformerConfig(**saved["config"]))
+    body.load_state_dict(saved["state_dict"])
+    body.eval()
+    return body, Vocab(saved["itos"]), json.loads((CHECKPOINTS / "reviews_results.json").read_text())

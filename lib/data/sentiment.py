@@ -23,8 +23,11 @@ right on exactly one of them: at most 50 % on contrast reviews, at most
 1 - CONTRAST_SHARE / 2 overall. No review occurs twice in a corpus, so pair_split's parts
 share no review.
 
-The unlabeled stream (for pre-training a language model) follows each review with a closing
-sentence that agrees with its label ("five stars ." / "one star ." ...), so predicting the
+A clause is negated with probability NEGATED_SHARE (its twin's share is the rest), so in the
+unlabeled stream an adjective's polarity alone predicts the label most of the time: a language
+model finds that first-order cue, then the negations, rather than having to find the parity of
+the two at once. The unlabeled stream (for pre-training a language model) follows each review
+with a closing sentence that agrees with its label ("five stars ." / "one star ." ...), so predicting the
 word after the review's "." needs the review's sentiment.
 """
 import random
@@ -46,7 +49,7 @@ NEGATIVE = frozenset(w for _, neg in (*ADJECTIVES.values(), GENERIC) for w in ne
 NEGATORS = ("not", "hardly", "never")
 INTENSIFIERS = ("very", "really")
 OPENERS = (("honestly", ","), ("overall", ","), ("i", "think"))
-OPENER_SHARE, CONTRAST_SHARE, AGREE_SHARE = 0.3, 0.6, 0.25
+OPENER_SHARE, CONTRAST_SHARE, AGREE_SHARE, NEGATED_SHARE = 0.3, 0.6, 0.25, 0.25
 CLOSINGS = {  # label -> closing sentences of the unlabeled stream; their first words tell the label
     1: (("loved", "it", "."), ("five", "stars", "."), ("highly", "recommended", ".")),
     0: (("avoid", "it", "."), ("one", "star", "."), ("sadly", "not", "recommended", ".")),
@@ -55,7 +58,7 @@ CLOSINGS = {  # label -> closing sentences of the unlabeled stream; their first 
 
 def _clause(rng, aspect, sentiment):
     """A clause (aspect, modifier or None, adjective) about aspect whose sentiment is +1 or -1."""
-    negated = rng.random() < 0.5
+    negated = rng.random() < NEGATED_SHARE
     modifier = rng.choice(NEGATORS) if negated else rng.choice((None, *INTENSIFIERS))
     polarity = -sentiment if negated else sentiment
     choices = ADJECTIVES[aspect][polarity < 0] + GENERIC[polarity < 0]
@@ -141,15 +144,14 @@ def pair_split(examples, fractions=(0.6, 0.2, 0.2)):
 
 
 def review_stream(n, seed=0):
-    """n unlabeled reviews, each a token list: a review (as in sentiment_corpus, random label)
-    followed by a closing sentence of its label from CLOSINGS; one review of each twin pair
-    drawn, so twins do not sit side by side. Reviews may repeat. Concatenate them for
-    language-model pre-training."""
+    """n unlabeled reviews, each a token list: a review (the first of a sentiment_corpus twin
+    pair, so NEGATED_SHARE of its clauses are negated) followed by a closing sentence of its
+    label from CLOSINGS. Reviews may repeat. For language-model pre-training."""
     validate.positive_int(n, "n")
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise TypeError(f"seed must be an int, got {type(seed).__name__}")
     rng, out = random.Random(seed), []
     for _ in range(n):
-        tokens, label = rng.choice(_twins(rng))
+        tokens, label = _twins(rng)[0]
         out.append(tokens + list(rng.choice(CLOSINGS[label])))
     return out

@@ -20,6 +20,8 @@ from lib import bleu, lstm
 from lib.data import corpus
 from lib import seq2seq
 from lib.data import numbers
+from lib import classifiers  # chapter 07's data helper
+from lib.data import sentiment
 from lib import bpe, text
 
 F32 = lambda *s: torch.randn(*s)  # noqa: E731
@@ -32,6 +34,10 @@ CFG = dict(vocab_size=10, block_size=8, n_layer=1, n_head=2, n_embd=8)
 
 def tiny():
     return gpt.TinyGPT(transformer.TransformerConfig(**CFG))
+
+
+def tiny_classifier():
+    return classifiers.BagOfEmbeddings(classifiers.ClassifierConfig(5))
 
 
 def tiny_seq2seq():
@@ -299,6 +305,19 @@ BAD = [
     ("BPETokenizer encode bytes", lambda: bpe.BPETokenizer([]).encode(b"x"), "text"),
     ("BPETokenizer decode unknown", lambda: bpe.BPETokenizer([]).decode([256]), "ids"),
     ("BPETokenizer decode float tensor", lambda: bpe.BPETokenizer([]).decode(F32(2)), "ids"),
+    # lib.classifiers and lib.data.sentiment (chapter 07's data helper)
+    ("ClassifierConfig hidden", lambda: classifiers.ClassifierConfig(5, hidden=0), "hidden"),
+    ("check_batch mask gap", lambda: classifiers.check_batch(I64(1, 3), torch.tensor([[True, False, True]]), 5), "mask"),
+    ("last_real x 2-D", lambda: classifiers.last_real(F32(2, 3), torch.ones(2, 3, dtype=torch.bool)), "x"),
+    ("BagOfEmbeddings config", lambda: classifiers.BagOfEmbeddings(CFG), "config"),
+    ("LSTMClassifier ids float", lambda: classifiers.LSTMClassifier(classifiers.ClassifierConfig(5))(F32(1, 2), torch.ones(1, 2, dtype=torch.bool)), "ids"),
+    ("TransformerClassifier n_classes", lambda: classifiers.TransformerClassifier(transformer.TransformerConfig(**CFG), n_classes=0), "n_classes"),
+    ("GPTClassifier body", lambda: classifiers.GPTClassifier(transformer.TransformerConfig(**CFG)), "body"),
+    ("accuracy model", lambda: classifiers.accuracy("m", I64(1, 2), torch.ones(1, 2, dtype=torch.bool), I64(1)), "model"),
+    ("train_classifier lr", lambda: classifiers.train_classifier(tiny_classifier(), I64(1, 2), torch.ones(1, 2, dtype=torch.bool), I64(1), 1, lr=-1.0), "lr"),
+    ("sentiment_corpus odd n", lambda: sentiment.sentiment_corpus(3), "n"),
+    ("pair_split examples", lambda: sentiment.pair_split((("a",), 1)), "examples"),
+    ("review_stream seed", lambda: sentiment.review_stream(2, seed="1"), "seed"),
 ]
 
 # Public names the table does not call, and why (lib.metrics' bad input: tests/lib/test_metrics.py).
@@ -316,6 +335,7 @@ EXEMPT = {
     "bleu.BLEUScore": "a record that the BLEU functions return, not built by users",
     "seq2seq.Hypothesis": "a record that beam_search returns, not built by users",
     "seq2seq.Translation": "a record that translate returns, not built by users",
+    "classifiers.reviews_gpt": "takes no arguments",
     "optim.Optimizer": "a base class; its checks run through SGD, RMSprop, Adam and AdamW above",
     "optim.LRScheduler": "a base class; its checks run through StepLR, CosineAnnealingLR and LinearLR above",
 }
@@ -325,7 +345,9 @@ MODULES = ["activations", "attention", "autograd", "conv", "device", "gpt", "lay
            "boxes", "detect", "data.shapes", "lstm", "bleu"]
 MODULES += ["seq2seq", "data.numbers"]  # chapter 07's seq2seq helper
 MODULES += ["text", "bpe"]  # chapter 07's tokens helper
+MODULES += ["classifiers", "data.sentiment"]  # chapter 07's data helper
 ALIASES = {"device": "dev", "data.corpus": "corpus", "data.numbers": "numbers"}
+ALIASES["data.sentiment"] = "sentiment"  # chapter 07's data helper
 
 
 @pytest.mark.parametrize("call, arg", [(c, a) for _, c, a in BAD], ids=[name for name, _, _ in BAD])
