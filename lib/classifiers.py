@@ -4,6 +4,8 @@ a pre-trained TinyGPT with a classification head; a short training loop and accu
     model = LSTMClassifier(ClassifierConfig(vocab_size=len(vocab)))
     logits = model(ids, mask)          # ids (B, T) int64, mask (B, T) bool -> (B, n_classes)
     losses = train_classifier(model, ids, mask, y, epochs=10, lr=1e-2, generator=g)
+    body, vocab, results = reviews_gpt()    # the TinyGPT pre-trained on unlabeled reviews
+    model = GPTClassifier(body)             # fine-tune it on a few labels
 
 Every forward takes right-padded ids (B, T) and a mask (B, T), True at real tokens (as
 lib.text.pad_batch makes them; each row at least one real token, all before the pads), and

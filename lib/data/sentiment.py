@@ -12,8 +12,10 @@ polarity, flipped by a negator ("not", "hardly", "never") and kept by an intensi
     contrast  "A but B"   A and B of opposite sentiment      share CONTRAST_SHARE
     agree     "A and B"   A and B of the same sentiment      share AGREE_SHARE
     single    "A"                                             the rest
-(A and B about two different aspects) optionally after an opener ("honestly ,", "overall ,", "i think"). The label rule: the sentiment
-of the last clause (for every kind, the clause after "but" when there is one).
+
+A and B are about two different aspects; an opener ("honestly ,", "overall ,", "i think") comes
+first in OPENER_SHARE of the reviews. The label rule: the sentiment of the last clause (for every
+kind, the clause after "but" when there is one).
 
 Examples come in twin pairs (indices 2k and 2k + 1) of opposite labels: a contrast review's
 twin is "B but A", the same words in another order; an agree review's twin negates both
@@ -27,8 +29,8 @@ A clause is negated with probability NEGATED_SHARE (its twin's share is the rest
 unlabeled stream an adjective's polarity alone predicts the label most of the time: a language
 model finds that first-order cue, then the negations, rather than having to find the parity of
 the two at once. The unlabeled stream (for pre-training a language model) follows each review
-with a closing sentence that agrees with its label ("five stars ." / "one star ." ...), so predicting the
-word after the review's "." needs the review's sentiment.
+with a closing sentence that agrees with its label ("five stars ." / "one star ." ...), so
+predicting the word after the review's "." needs the review's sentiment.
 """
 import random
 

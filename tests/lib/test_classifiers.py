@@ -2,14 +2,18 @@
 and so does the rest of the batch; every parameter gets a gradient; BagOfEmbeddings against a
 per-row Python mean, LSTMClassifier against a torch.nn.LSTM twin with copied weights,
 GPTClassifier against TinyGPT.hidden on the row alone (and TinyGPT's head over hidden() against
-its forward); the training loop and accuracy; bad input."""
+its forward); the training loop and accuracy; the shipped pre-trained review model; bad input."""
+import dataclasses
+
 import pytest
 import torch
 import torch.nn.functional as F
 
 from lib.classifiers import (BagOfEmbeddings, ClassifierConfig, GPTClassifier, LSTMClassifier, TransformerClassifier,
-                             accuracy, check_batch, last_real, train_classifier)
+                             accuracy, check_batch, last_real, reviews_gpt, train_classifier)
+from lib.data.sentiment import CLOSINGS, sentiment_corpus
 from lib.gpt import TinyGPT
+from lib.text import pad_batch
 from lib.transformer import TransformerConfig
 
 V = 13
@@ -110,6 +114,20 @@ def test_last_real_picks_each_rows_last_real_position(gen):
     x = torch.randn(4, 6, 3, generator=gen)
     mask = torch.arange(6)[None, :] < torch.tensor([1, 6, 3, 2])[:, None]
     torch.testing.assert_close(last_real(x, mask), torch.stack([x[0, 0], x[1, 5], x[2, 2], x[3, 1]]))
+
+
+@torch.no_grad()
+def test_the_shipped_review_model_expects_the_closing_of_each_reviews_sentiment():
+    """Without any label, the pre-trained model's next word after a review is more likely a
+    closing of the review's sentiment ("five", "loved", ...) than of the other one."""
+    body, vocab, results = reviews_gpt()
+    assert not body.training and results["pretrain"]["config"] == dataclasses.asdict(body.config)
+    reviews = sentiment_corpus(400, seed=12345)
+    ids, mask = pad_batch([vocab.encode(tokens) for tokens, _ in reviews], vocab.pad_id)
+    probs = body(ids)[0][torch.arange(400), mask.sum(dim=1) - 1].softmax(dim=-1)  # (N, V)
+    mass = [probs[:, [vocab.stoi[c[0]] for c in CLOSINGS[label]]].sum(dim=1) for label in (0, 1)]
+    right = ((mass[1] > mass[0]).long() == torch.tensor([label for _, label in reviews])).float().mean()
+    assert right > 0.95
 
 
 def separable(gen, n=64, T=6):
