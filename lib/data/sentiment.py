@@ -27,8 +27,8 @@ share no review; a pair with a review seen before is drawn again, which makes th
 (fewer distinct reviews) a little rarer: sentiment_corpus(2000) holds 62.4 % contrast, 27.0 %
 agree and 10.6 % single reviews, so a bag of words gets at most 68.8 % of it right.
 
-A clause is negated with probability NEGATED_SHARE (its twin's share is the rest), so in the
-unlabeled stream an adjective's polarity alone predicts the label most of the time: a language
+A clause is drawn negated with probability NEGATED_SHARE (a twin that negates its clauses
+turns that around), so in the unlabeled stream an adjective's polarity alone predicts the label most of the time: a language
 model finds that first-order cue, then the negations, rather than having to find the parity of
 the two at once. The unlabeled stream (for pre-training a language model) follows each review
 with a closing sentence that agrees with its label ("five stars ." / "one star ." ...), so
