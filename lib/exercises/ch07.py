@@ -423,18 +423,18 @@ def _beam_expected(table, bos_id, eos_id, beam_size, max_len, alpha):
         for k, (tokens, lp) in enumerate(live):
             a, b, c = ([bos_id] * 3 + tokens)[-3:]
             extended += [(lp + logp[a][b][c][v], k, v) for v in range(V)]
-        kept = sorted(extended, key=lambda e: (-e[0], e[1], e[2]))[:beam_size]
+        kept = sorted(extended, key=lambda e: (-e[0], e[1], e[2]))[:beam_size - len(finished)]
         finished += [(live[k][0] + [v], lp) for lp, k, v in kept if v == eos_id]
         live = [(live[k][0] + [v], lp) for lp, k, v in kept if v != eos_id]
-        if len(finished) >= beam_size or not live:
+        if not live:
             break
     else:
         finished += live
     scored = [(tokens, lp, lp / len(tokens) ** alpha) for tokens, lp in finished]
-    return sorted(scored, key=lambda h: -h[2])[:beam_size]
+    return sorted(scored, key=lambda h: -h[2])
 
 
-def _beam(keep="beam_size", finish="finished += [(live[k][0] + [v], lp) for k, v, lp in kept if v == eos_id]",
+def _beam(keep="beam_size - len(finished)", finish="finished += [(live[k][0] + [v], lp) for k, v, lp in kept if v == eos_id]",
           reorder="tuple(s.index_select(0, torch.tensor(origins, device=s.device)) for s in states)",
           length="len(t)"):
     """A loop answer, right but for the part given."""
@@ -450,13 +450,12 @@ def beam_search(step, start_state, bos_id, eos_id, beam_size, max_len, alpha=1.0
         {finish}
         origins = [k for k, v, _ in kept if v != eos_id]
         live = [(live[k][0] + [v], lp) for k, v, lp in kept if v != eos_id]
-        if len(finished) >= beam_size or not live:
+        if not live:
             break
         states = {reorder}
     else:
         finished += live
-    ranked = sorted(((t, lp, lp / {length} ** alpha) for t, lp in finished), key=lambda h: -h[2])
-    return ranked[:beam_size]
+    return sorted(((t, lp, lp / {length} ** alpha) for t, lp in finished), key=lambda h: -h[2])
 """
 
 
@@ -473,7 +472,8 @@ BEAM_SEARCH = Exercise(
         Mistake("bos counted in the length: len(tokens) counts the generated tokens only, eos included",
                 _beam(length="(len(t) + 1)")),
         Mistake("hypotheses that end in eos dropped instead of set aside as finished", _beam(finish="pass")),
-        Mistake("beam_size - 1 extensions kept at each step instead of beam_size", _beam(keep="beam_size - 1")),
+        Mistake("one extension too few kept at each step: beam_size minus the finished ones",
+                _beam(keep="beam_size - 1 - len(finished)")),
         Mistake("the states not reordered with their hypotheses: each kept extension continues from the "
                 "state of the hypothesis it extends", _beam(reorder="tuple(s[:len(origins)] for s in states)")),
     ),
