@@ -341,18 +341,17 @@ def beam_search(step, start_state, bos_id, eos_id, beam_size, max_len, alpha=1.0
         log_probs, states = step(torch.tensor([t[-1] if t else bos_id for t, _ in live]), states)
         total = torch.tensor([lp for _, lp in live], dtype=log_probs.dtype)[:, None] + log_probs.cpu()
         V = total.shape[1]
-        best = total.flatten().sort(descending=True, stable=True).indices[:beam_size].tolist()
+        best = total.flatten().sort(descending=True, stable=True).indices[:beam_size - len(finished)].tolist()
         kept = [(i // V, i % V, float(total.flatten()[i])) for i in best]
         finished += [(live[k][0] + [v], lp) for k, v, lp in kept if v == eos_id]
         origins = [k for k, v, _ in kept if v != eos_id]
         live = [(live[k][0] + [v], lp) for k, v, lp in kept if v != eos_id]
-        if len(finished) >= beam_size or not live:
+        if not live:
             break
         states = tuple(s[torch.tensor(origins, device=s.device)] for s in states)
     else:
         finished += live
-    ranked = sorted(((t, lp, lp / len(t) ** alpha) for t, lp in finished), key=lambda h: -h[2])
-    return ranked[:beam_size]
+    return sorted(((t, lp, lp / len(t) ** alpha) for t, lp in finished), key=lambda h: -h[2])
 """,
     "ch07_corpus_bleu": """
 import math
