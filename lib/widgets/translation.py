@@ -11,7 +11,9 @@ from lib.data.numbers import MAX_N, chinese, english
 from lib.seq2seq import Seq2Seq, check_vocab, translate
 from lib.widgets.live import live_view
 
-CHINESE_FONTS = ("WenQuanYi Zen Hei", "Noto Sans CJK SC", "Noto Sans SC")  # fonts-wqy-zenhei (README)
+CHINESE_FONTS = ("WenQuanYi Zen Hei", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC",  # Linux (README)
+                 "PingFang SC", "Heiti SC", "STHeiti", "Hiragino Sans GB", "Arial Unicode MS",  # macOS
+                 "Microsoft YaHei", "SimHei", "SimSun")  # Windows
 
 
 def chinese_font():
@@ -73,7 +75,9 @@ class TranslationWidget:
         r = self.compute(number)
         font = chinese_font()
         fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4), gridspec_kw={"width_ratios": [1.3, 1]})
-        fig.colorbar(left.imshow(r["weights"], cmap="viridis", vmin=0, vmax=1), ax=left, shrink=0.8)
+        fig.colorbar(left.imshow(r["weights"], cmap="Blues", vmin=0, vmax=1), ax=left, shrink=0.8,
+                     label="attention weight")
+        left.set(xlabel="English word read (source)", ylabel="character written")
         left.set_xticks(range(len(r["source"])), r["source"], rotation=45, ha="right")
         left.set_yticks(range(len(r["rows"])), r["rows"], fontproperties=font)
         left.set_title(f"attention of each character written for {number}", fontsize=9)
@@ -81,6 +85,7 @@ class TranslationWidget:
         right.barh(range(len(texts)), scores, color="lightsteelblue")
         right.set_yticks(range(len(texts)), texts, fontproperties=font)
         right.invert_yaxis()
+        right.set_xlabel("score (higher is better)")
         for k, (_, log_prob, score) in enumerate(r["candidates"]):
             right.text(min(scores), k, f" log p = {log_prob:.3f}, score = {score:.3f}", va="center", fontsize=8)
         right.set_title(f"beam of {self.beam_size}: score = log p / length ** {self.alpha}", fontsize=9)
