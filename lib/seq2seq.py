@@ -1,6 +1,6 @@
 """Sequence to sequence with attention: an LSTM encoder reads the source, an LSTM decoder writes the
 target one token at a time, and at each step attends over the encoder's outputs (Bahdanau et al.
-2015; this is the dot-product form of Luong et al. 2015).
+2015; the score is Luong et al. 2015's dot product, divided by sqrt(H) as in Vaswani et al. 2017).
 
     memory = LSTM_enc(embed(src))                              (B, S, H), one vector per source token
     h_t = LSTM_dec(embed(y_{t-1}), state_{t-1})                (B, H), the query
