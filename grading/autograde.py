@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import queue
+import signal
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
 import nbformat
@@ -66,12 +67,27 @@ class Batch:
 
 
 def _status(outcome):
+    """"graded", "timed out", or "stopped early: <what happened, in words>"."""
     _, _, done = judge.parse_records(outcome.records)
     if outcome.timed_out:
         return "timed out"
-    if not done or outcome.returncode != 0:
-        return f"crashed (exit code {outcome.returncode})"
-    return "graded"
+    if done and outcome.returncode == 0:
+        return "graded"
+    return f"stopped early: {_ending(outcome.returncode)}; answers not checked by then scored 0"
+
+
+def _ending(returncode):
+    """How the sandboxed process ended, for an instructor: a shell's 128 + N and -N mean signal N."""
+    number = -returncode if returncode < 0 else returncode - 128 if returncode > 128 else None
+    if number in (signal.SIGKILL, signal.SIGSEGV, signal.SIGBUS, signal.SIGABRT):
+        cause = {signal.SIGKILL: "killed, most likely for going over the memory limit",
+                 signal.SIGSEGV: "crashed: the submission made Python read memory it may not (a segfault)",
+                 signal.SIGBUS: "crashed on a bad memory access (SIGBUS)",
+                 signal.SIGABRT: "aborted (SIGABRT): a library gave up"}[number]
+        return f"the grading process {cause}"
+    if returncode == 0:
+        return "the submission ended the grading process itself (os._exit or similar) with status 0"
+    return f"the grading process ended with status {returncode} before its report was complete"
 
 
 def pending(course, chapter, force=False):

@@ -24,7 +24,8 @@ WRONG = {
 }
 BATCH = Batch(CHAPTER, {"ch01_count_params": 1, "ch01_sigmoid": 2, "ch01_activation_grads": 2, "ch01_neuron": 1,
                         "ch01_mlp_forward": 2, "ch01_neuron_step": 2}, WRONG)
-STOPPED = {"infinite_loop_ignoring_alarm": "timed out", "os_exit": "crashed", "kernel_crash": "crashed",
+STOPPED = {"infinite_loop_ignoring_alarm": "timed out", "os_exit": "stopped early: the submission ended",
+           "kernel_crash": "stopped early: the grading process crashed",
            "malformed_json": "unreadable", "empty_file": "unreadable", "not_a_notebook": "unreadable",
            "binary_garbage": "unreadable", "honest_solved": "graded"}
 NAMED = {"profiler_switched_off": ("ch01_sigmoid", "torch.sigmoid"),
