@@ -18,6 +18,7 @@ Instructor (one CHAPTER each):
 import argparse
 import os
 import sys
+from pathlib import Path
 
 from grading import repo, report, submissions
 from grading.course import Course
@@ -113,8 +114,9 @@ def main(argv=None):
         course.nbgrader("generate_feedback", args.chapter, "--force")
         print(f"feedback in {course.state / 'feedback'}/STUDENT/{args.chapter}/")
     elif args.command == "export":
-        course.nbgrader("export", f"--CsvExportPlugin.to={args.to}")
-        print(f"grades written to {args.to}")
+        target = Path(args.to).expanduser().resolve()  # from where the command runs; nbgrader runs in the course
+        course.nbgrader("export", f"--CsvExportPlugin.to={target}")
+        print(f"grades written to {target}")
     elif args.command == "summary":
         print(report.summary(course, args.chapter))
     return 0
