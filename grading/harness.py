@@ -38,6 +38,11 @@ class _Shell:
     run_cell_magic = run_line_magic
     system = getoutput = run_line_magic
 
+    def __getattr__(self, name):
+        """Any other IPython feature: an error a student understands, naming what was called."""
+        raise AttributeError(f"get_ipython().{name} is not available while your answer is graded: "
+                             "the grader runs your code without Jupyter; remove that call from the answer cell")
+
 
 def _describe(exc):
     if isinstance(exc, CellTimeout):

@@ -260,3 +260,12 @@ def test_where_nested_namespaces_are_refused_each_job_gets_a_sandbox_of_its_own(
         outcome = pool.run(_job("x = 1"), 1)
     assert outcome.returncode == 0 and _records(outcome) == [{"done": True}]
     assert "refuses a sandbox namespaces of its own" in capsys.readouterr().err
+
+
+@pytest.mark.sandbox
+def test_an_ipython_feature_the_grader_lacks_gets_a_message_a_student_understands():
+    with _one_shot(sandbox.Limits(wall_s=20)) as pool:
+        outcome = pool.run(_job("get_ipython().run_line_magic('time', '1')\nget_ipython().user_ns['x'] = 1"), 0)
+    error = _cell_error(outcome)
+    assert "get_ipython().user_ns is not available while your answer is graded" in error, error
+    assert "_Shell" not in error
