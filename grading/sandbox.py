@@ -140,6 +140,17 @@ def _confined(slot):
     return argv
 
 
+# Run a module of this checkout: its folder first on sys.path, whatever checkout the virtual
+# environment's editable install points at (only this checkout's lib/ and grading/ are bound).
+BOOT = "import runpy, sys; sys.path.insert(0, sys.argv[1]); sys.argv = sys.argv[2:]; runpy.run_module(sys.argv[0], run_name='__main__')"
+
+
+def _python(module, *args):
+    """argv: this Python, isolated (-I), running `module` of the checkout `grading` came from."""
+    checkout = str(Path(grading.__file__).resolve().parent.parent)
+    return [sys.executable, "-I", "-c", BOOT, checkout, module, *args]
+
+
 def command(limits, slot, records_fd):
     """The argv that runs the harness confined, reading its job from stdin.
 
@@ -151,7 +162,7 @@ def command(limits, slot, records_fd):
     return _confined(slot) + [
         tools["prlimit"], f"--as={limits.memory_mb << 20}", f"--cpu={_cpu_s(limits)}",
         f"--nproc={limits.processes}", f"--fsize={limits.file_mb << 20}", "--nofile=256", "--core=0", "--",
-        sys.executable, "-I", "-m", "grading.harness", str(records_fd)]
+        *_python("grading.harness", str(records_fd))]
 
 
 def template_command(slot, control_fd):
@@ -159,7 +170,7 @@ def template_command(slot, control_fd):
     binds = _binds()
     keep = [binds[i + 2] for i, a in enumerate(binds)
             if a == "--ro-bind" and binds[i + 2].startswith("/tmp/")]
-    return _confined(slot) + [sys.executable, "-I", "-m", "grading.template", str(control_fd), *keep]
+    return _confined(slot) + _python("grading.template", str(control_fd), *keep)
 
 
 def _cpu_s(limits):
@@ -311,12 +322,12 @@ class Pool:
         if outcome.records == b'{"done": true}\n' and outcome.returncode == 0:
             return
         failed = "".join(f"{e} " for e in judge.parse_records(outcome.records)[1].values())
+        tail = outcome.stderr_tail.strip()[-500:]
         raise SandboxUnavailable(
             f"the sandbox cannot run a small job here (exit code {outcome.returncode}"
-            f"{', timed out' if outcome.timed_out else ''}): {failed}{outcome.stderr_tail.strip()[-500:]}\n"
-            "As a normal user, bubblewrap needs unprivileged user namespaces "
-            "(sysctl user.max_user_namespaces > 0); a --memory or --timeout too small to start "
-            "Python and torch fails the same way.")
+            f"{', timed out' if outcome.timed_out else ''}): {failed}{tail}\n" + _cause(failed, tail))
+
+
 
     def close(self):
         for template in self.templates.values():
@@ -331,6 +342,17 @@ class Pool:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def _cause(failed, tail):
+    """What to tell the instructor when the check job fails: Python's own error if it got that far."""
+    if failed or "Traceback (most recent call last)" in tail:
+        return ("Python started inside the sandbox and failed with the error above: bubblewrap and its "
+                "namespaces work, so look at that error (for example a package missing from the virtual "
+                "environment, or a MemoryError from a --memory too small to import torch).")
+    return ("As a normal user, bubblewrap needs unprivileged user namespaces "
+            "(sysctl user.max_user_namespaces > 0); a --memory or --timeout too small to start "
+            "Python and torch fails the same way.")
 
 
 def _kill_group(pid):

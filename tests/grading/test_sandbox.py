@@ -5,6 +5,8 @@ submission reaches the next in a slot; a template that ends, while idle or durin
 replaced; a sandbox that cannot start stops a batch before any grade."""
 import json
 import os
+import shutil
+import subprocess
 import sys
 import threading
 import time
@@ -12,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from grading import autograde, harness, sandbox
+from grading import autograde, harness, repo, sandbox
 from tests.grading.conftest import released_course, solved, submit
 
 
@@ -269,3 +271,31 @@ def test_an_ipython_feature_the_grader_lacks_gets_a_message_a_student_understand
     error = _cell_error(outcome)
     assert "get_ipython().user_ns is not available while your answer is graded" in error, error
     assert "_Shell" not in error
+
+
+@pytest.mark.sandbox
+def test_the_sandbox_runs_the_checkout_it_was_started_from(tmp_path):
+    """lib/ and grading/ copied elsewhere and started with this virtual environment, whose editable
+    install points at this checkout: the sandbox imports the copy (only the copy is bound there)."""
+    copy = tmp_path / "other"
+    for name in ("lib", "grading"):
+        shutil.copytree(repo.ROOT / name, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
+    answer = "import grading, lib\nraise ValueError(grading.__file__ + ' ' + lib.__file__)"
+    probe = ("from grading import harness, sandbox\n"
+             "pool = sandbox.Pool(sandbox.Limits(wall_s=60))\npool.one_shot = True\n"
+             f"with pool:\n    print(pool.run(harness.job([('cell', {answer!r})], cell_timeout=30), 0).records.decode())")
+    r = subprocess.run([sys.executable, "-c", probe], cwd=copy, env=repo.tool_env(), capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    error = next(json.loads(line)["error"] for line in r.stdout.splitlines() if '"cell"' in line)
+    assert error == f"ValueError: {copy / 'grading' / '__init__.py'} {copy / 'lib' / '__init__.py'}", error
+
+
+def test_the_pre_flight_message_names_pythons_error_not_namespaces(monkeypatch):
+    traceback = "Traceback (most recent call last):\n  ...\nModuleNotFoundError: No module named 'grading'"
+    pool = sandbox.Pool(sandbox.Limits())
+    pool.one_shot = True
+    monkeypatch.setattr(pool, "run", lambda job, slot: sandbox.Outcome(b"", 1, False, 0.1, 10.0, traceback))
+    with pytest.raises(sandbox.SandboxUnavailable) as caught:
+        pool.check()
+    assert "No module named 'grading'" in str(caught.value) and "Python started inside the sandbox" in str(caught.value)
+    assert "user namespaces" not in str(caught.value)
