@@ -1,7 +1,8 @@
 """Runs inside the sandbox: execute a submission's answer cells, call them on the judge's cases.
 
-Run as `python -m grading.harness FD` (one process per submission), it reads one job (JSON)
-from stdin and writes one JSON record per line to file descriptor FD, and nothing else; a
+Run as `python -m grading.harness FD REPORT` (one sandbox per submission), it reads one job
+(JSON) from stdin, serves it in a forked child that writes one JSON record per line to file
+descriptor FD and nothing else, and writes the child's peak memory to REPORT; a
 template (grading.template) calls `serve` in a fresh child for each job instead. Nothing here
 is trusted: the student's code runs in this process and may rewrite any of it, so the records
 are only claims that the judge checks against its own reference (grading.judge). The job carries no answers and no grading flag.
@@ -80,8 +81,21 @@ def preload():
 
 
 def main():
+    """Serve the job in a child and report its peak memory ({"maxrss_kb"}) on the REPORT fd: the
+    exit status that bubblewrap passes on cannot carry it. Exits as the child did (128 + N for
+    signal N, as a shell says)."""
     job = json.load(sys.stdin)
-    serve(job, int(sys.argv[1]))
+    records_fd, report_fd = int(sys.argv[1]), int(sys.argv[2])
+    pid = os.fork()
+    if pid == 0:
+        os.close(report_fd)
+        serve(job, records_fd)
+    os.close(records_fd)
+    _, status, usage = os.wait4(pid, 0)
+    with os.fdopen(report_fd, "w") as report:
+        json.dump({"maxrss_kb": usage.ru_maxrss}, report)
+    code = os.waitstatus_to_exitcode(status)
+    os._exit(code if code >= 0 else 128 - code)
 
 
 def serve(job, records_fd):

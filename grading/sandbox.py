@@ -151,8 +151,9 @@ def _python(module, *args):
     return [sys.executable, "-I", "-c", BOOT, checkout, module, *args]
 
 
-def command(limits, slot, records_fd):
-    """The argv that runs the harness confined, reading its job from stdin.
+def command(limits, slot, records_fd, report_fd):
+    """The argv that runs the harness confined, reading its job from stdin (records on
+    records_fd, the submission's peak memory on report_fd).
 
     The rlimits are set inside the sandbox, after bwrap has made its namespaces: run as a normal
     user, the process limit then counts only this sandbox's user namespace, so a fork bomb
@@ -162,7 +163,7 @@ def command(limits, slot, records_fd):
     return _confined(slot) + [
         tools["prlimit"], f"--as={limits.memory_mb << 20}", f"--cpu={_cpu_s(limits)}",
         f"--nproc={limits.processes}", f"--fsize={limits.file_mb << 20}", "--nofile=256", "--core=0", "--",
-        *_python("grading.harness", str(records_fd))]
+        *_python("grading.harness", str(records_fd), str(report_fd))]
 
 
 def template_command(slot, control_fd):
@@ -179,11 +180,12 @@ def _cpu_s(limits):
 
 def run(job_json, limits=Limits(), slot=0):
     """Run the harness on `job_json` (bytes) under `limits`; returns an Outcome."""
-    with tempfile.TemporaryFile() as records, tempfile.TemporaryFile() as stderr:
-        argv = command(limits, slot, records.fileno())
+    files = (tempfile.TemporaryFile() for _ in range(3))
+    with next(files) as records, next(files) as stderr, next(files) as report:
+        argv = command(limits, slot, records.fileno(), report.fileno())
         start = time.monotonic()
         proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=stderr,
-                                pass_fds=(records.fileno(),), start_new_session=True)
+                                pass_fds=(records.fileno(), report.fileno()), start_new_session=True)
         timed_out = threading.Event()
 
         def kill():
@@ -206,7 +208,19 @@ def run(job_json, limits=Limits(), slot=0):
         records.seek(0)
         data = records.read(limits.file_mb << 20)
         tail = _tail(stderr)
-    return Outcome(data, proc.returncode, timed_out.is_set(), seconds, usage.ru_maxrss / 1024, tail)
+        report.seek(0)
+        peak_kb = max(usage.ru_maxrss, _reported_peak_kb(report.read(1000)))
+    return Outcome(data, proc.returncode, timed_out.is_set(), seconds, peak_kb / 1024, tail)
+
+
+def _reported_peak_kb(raw):
+    """The harness's report of the submission's peak memory in KiB, or 0 when there is none (a
+    run killed at its time limit ends before it can report)."""
+    try:
+        value = json.loads(raw).get("maxrss_kb")
+    except (ValueError, AttributeError):
+        return 0
+    return value if type(value) is int and value >= 0 else 0
 
 
 def _tail(file, size=2000):

@@ -143,7 +143,7 @@ def test_the_uid_base_comes_from_grading_uid_base(monkeypatch):
 @pytest.mark.skipif(os.geteuid() != 0, reason="the tool picks uids only when run as root")
 def test_a_root_sandbox_runs_as_the_uid_base_plus_its_slot(monkeypatch):
     monkeypatch.setenv("GRADING_UID_BASE", "61000")
-    argv = sandbox.command(sandbox.Limits(), 3, 5)
+    argv = sandbox.command(sandbox.Limits(), 3, 5, 6)
     assert "--reuid=61003" in argv and "--regid=61003" in argv
 
 
@@ -299,3 +299,15 @@ def test_the_pre_flight_message_names_pythons_error_not_namespaces(monkeypatch):
         pool.check()
     assert "No module named 'grading'" in str(caught.value) and "Python started inside the sandbox" in str(caught.value)
     assert "user namespaces" not in str(caught.value)
+
+
+@pytest.mark.sandbox
+@pytest.mark.parametrize("pool", [_templates, _one_shot], ids=["template", "one-shot"])
+def test_peak_memory_is_the_submissions_own(pool):
+    """A job that touches 600 MiB reports at least that much; an idle one far less (bubblewrap's
+    exit status cannot carry the sandboxed process's peak, so the harness reports it)."""
+    hog = "hog = bytearray(600 * 2 ** 20)\nfor i in range(0, len(hog), 4096):\n    hog[i] = 1"
+    with pool(sandbox.Limits(wall_s=60)) as sandboxes:
+        big, small = sandboxes.run(_job(hog), 0), sandboxes.run(_job("x = 1"), 0)
+    assert big.returncode == 0 and small.returncode == 0
+    assert big.peak_mb >= 600 and big.peak_mb - small.peak_mb >= 450, (big.peak_mb, small.peak_mb)  # baselines vary
