@@ -56,7 +56,7 @@ class Batch:
                                  cell_timeout=min(20.0, self.limits.wall_s / 3))
             outcome = pool.run(job.payload, slot)
             verdicts = judge.verdicts(job, outcome.records)
-            result.update(seconds=round(outcome.seconds, 2), peak_mb=round(outcome.peak_mb, 1),
+            result.update(seconds=round(outcome.seconds, 2), peak_mb=None if outcome.peak_mb is None else round(outcome.peak_mb, 1),
                           status=_status(outcome))
         for gid in self.ids:
             verdict = verdicts.get(gid) or judge.Verdict(False, "no answer cell with this grade_id")

@@ -62,7 +62,7 @@ class Outcome:
     returncode: int
     timed_out: bool
     seconds: float
-    peak_mb: float
+    peak_mb: float | None  # the submission's peak resident memory; None when it could not be measured
     stderr_tail: str
 
 
@@ -200,7 +200,7 @@ def run(job_json, limits=Limits(), slot=0):
                 proc.stdin.close()
             except BrokenPipeError:
                 pass
-            _, status, usage = os.wait4(proc.pid, 0)
+            _, status = os.waitpid(proc.pid, 0)
         finally:
             timer.cancel()
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -209,18 +209,19 @@ def run(job_json, limits=Limits(), slot=0):
         data = records.read(limits.file_mb << 20)
         tail = _tail(stderr)
         report.seek(0)
-        peak_kb = max(usage.ru_maxrss, _reported_peak_kb(report.read(1000)))
-    return Outcome(data, proc.returncode, timed_out.is_set(), seconds, peak_kb / 1024, tail)
+        peak_kb = _reported_peak_kb(report.read(1000))
+    return Outcome(data, proc.returncode, timed_out.is_set(), seconds, None if peak_kb is None else peak_kb / 1024, tail)
 
 
 def _reported_peak_kb(raw):
-    """The harness's report of the submission's peak memory in KiB, or 0 when there is none (a
-    run killed at its time limit ends before it can report)."""
+    """The harness's report of the submission's peak memory in KiB, or None when there is none (a
+    run killed at its wall-clock limit ends before it can report). Never bubblewrap's own rusage:
+    a forked process keeps its parent's peak across exec, so that would be the grader's memory."""
     try:
         value = json.loads(raw).get("maxrss_kb")
     except (ValueError, AttributeError):
-        return 0
-    return value if type(value) is int and value >= 0 else 0
+        return None
+    return value if type(value) is int and value >= 0 else None
 
 
 def _tail(file, size=2000):
