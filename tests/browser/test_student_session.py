@@ -342,6 +342,15 @@ def test_nbgrader_validate_button(notebook, verdict, page, lab, screenshot):
     assert verdict.lower() in text.lower(), text[:1000]
 
 
+def printed_by_readout_cell(page, widget, arguments):
+    """Retype the notebook's `print(<widget>.readout(...))` cell with `arguments`, run it in the
+    page's kernel and return what it printed."""
+    i = next(k for k, c in enumerate(jlab.cells(page)) if f"print({widget}.readout(" in c["source"])
+    jlab.type_into_cell(page, i, f"print({widget}.readout({arguments}))")
+    jlab.run_cell(page, i)
+    return "".join(o.get("text", "") for o in jlab.cells(page)[i]["outputs"] if o["output_type"] == "stream")
+
+
 @chapter("06_vision")
 def test_vision_widget_follows_layer_and_image(ran, screenshot):
     """The CNN is trained in the notebook, so the test checks the live read-out against the data (the
@@ -371,11 +380,7 @@ def test_vision_widget_follows_layer_and_image(ran, screenshot):
     assert image > 0 and got["image"] == image and got["label"] == int(digits.y[test_rows[image]]), (image, got)
     screenshot(page, "06_vision_widget_changed")
 
-    cells = jlab.cells(page)
-    i = next(k for k, c in enumerate(cells) if "print(vision_widget.readout(" in c["source"])
-    jlab.type_into_cell(page, i, f"print(vision_widget.readout({image}, {layer}))")
-    jlab.run_cell(page, i)
-    printed = "".join(o.get("text", "") for o in jlab.cells(page)[i]["outputs"] if o["output_type"] == "stream")
+    printed = printed_by_readout_cell(page, "vision_widget", f"{image}, {layer}")
     assert readout_numbers(printed) == pytest.approx(got, abs=1e-4), printed
 
 
@@ -398,9 +403,5 @@ def test_translation_widget_follows_the_number(ran, screenshot):
     assert f"reference = {chinese(number)}" in line, line
     screenshot(page, "07_language_widget_changed")
 
-    cells = jlab.cells(page)
-    i = next(k for k, c in enumerate(cells) if "print(translation_widget.readout(" in c["source"])
-    jlab.type_into_cell(page, i, f"print(translation_widget.readout({number}))")
-    jlab.run_cell(page, i)
-    printed = "".join(o.get("text", "") for o in jlab.cells(page)[i]["outputs"] if o["output_type"] == "stream")
+    printed = printed_by_readout_cell(page, "translation_widget", f"{number}")
     assert printed.strip() == line.strip(), (printed, line)
