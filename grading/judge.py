@@ -5,7 +5,10 @@ No student code runs in this process. The job holds the release notebook's first
 answer cells and the judge's cases; cases are drawn from a
 generator seeded with an HMAC of the course's secret key, the chapter, the student and the
 exercise, so re-grading gives the same verdict and no student can predict another's inputs.
-The sandbox's records are parsed strictly: every case of an exercise needs exactly one record,
+Each answer cell is first read by lib.source_rules: a cell that breaks a rule (a private
+name, an import outside the allowed modules, a computed getattr, eval, ...) is not run at all, so
+it can neither reach the forbidden-API watch nor change how later answers are graded, and its
+exercise fails with the rule it broke. The sandbox's records are parsed strictly: every case of an exercise needs exactly one record,
 which must decode as plain data and match the reference computed here.
 """
 import hashlib
@@ -15,8 +18,10 @@ from dataclasses import dataclass, field
 
 import torch
 
+from IPython.core.inputtransformer2 import TransformerManager
+
 from grading import harness, plaindata
-from lib import exercises
+from lib import exercises, source_rules
 
 
 @dataclass
@@ -31,6 +36,7 @@ class Job:
     """What the sandbox gets (`payload`) and what the judge keeps to check its answers (`cases`)."""
     payload: bytes
     cases: dict = field(default_factory=dict)  # grade_id -> list of Case
+    refused: dict = field(default_factory=dict)  # grade_id -> the rule its answer cell broke (not run)
 
 
 @dataclass
@@ -76,10 +82,26 @@ def make_job(chapter, student, key, release, answers, cell_timeout):
             continue
         generator = torch.Generator().manual_seed(seed_for(key, chapter, student, exercise.grade_id))
         job.cases[exercise.grade_id] = exercise.cases(generator)
+        refusal = refused_because(answers[exercise.grade_id])
+        if refusal:
+            job.refused[exercise.grade_id] = refusal
+            ordered.append([exercise.grade_id, ""])
+            encoded[exercise.grade_id] = []
+            continue
         ordered.append([exercise.grade_id, answers[exercise.grade_id]])
         encoded[exercise.grade_id] = [plaindata.encode(case.args) for case in job.cases[exercise.grade_id]]
     job.payload = harness.job(ordered, [release.preamble], encoded, release.after, cell_timeout)
     return job
+
+
+def refused_because(source):
+    """The rule of lib.source_rules that the answer cell `source` breaks (read as the sandbox
+    runs it: IPython's magics turned into Python), or None."""
+    try:
+        python = TransformerManager().transform_cell(source)
+    except Exception:  # noqa: BLE001 (a cell IPython cannot read fails in the sandbox with its own error)
+        return None
+    return source_rules.problem(python)
 
 
 def parse_records(raw):
@@ -114,6 +136,9 @@ def verdicts(job, raw):
     records, cell_errors, _ = parse_records(raw)
     out = {}
     for grade_id, cases in job.cases.items():
+        if grade_id in job.refused:
+            out[grade_id] = Verdict(False, f"your answer cell was not run: {job.refused[grade_id]}")
+            continue
         out[grade_id] = _judge_exercise(exercises.get(grade_id), cases, records, cell_errors.get(grade_id))
     return out
 

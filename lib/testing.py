@@ -4,16 +4,23 @@
 inputs a test cell passes it, compares the result with the exercise's reference (its definition
 in lib.exercises), and fails with what was expected, what came back and, when the answer behaves
 like one of the exercise's typical mistakes, which one. `forbidden(grade_id)` watches every call
-made inside it (sys.setprofile) and fails if the answer used an API it is meant to write itself
-(the definition's `forbidden`); the checker and the sandboxed grader both use it.
+made inside it and fails if the answer used an API it is meant to write itself: Python calls of
+the definition's `forbidden` APIs (sys.setprofile), and the ATen operators of its
+`forbidden_ops` (a TorchDispatchMode, which sees an operator whichever Python name reached it:
+an alias, an in-place variant, torch.ops, TorchScript); the checker and the sandboxed grader
+both use it. The checker also reads the answer cell's source with lib.source_rules, as the
+judge does, so a cell the grader would refuse fails here first with the same sentence.
 """
 import contextlib
 import inspect
+import linecache
 import sys
 
 import torch
+from torch.utils._python_dispatch import TorchDispatchMode
 
-from lib import exercises
+from lib import exercises, source_rules
+from lib.exercises.operators import ENGINE
 from lib.exercises.base import Case, fresh, resolve
 
 def _references(exercise):
@@ -71,6 +78,38 @@ def _matcher(paths, references=None):
     return match
 
 
+def operator_name(packet):
+    """The name an ATen operator packet is listed under: in-place variants (sigmoid_) count as
+    their function (sigmoid); out= variants are overloads of the same packet already."""
+    return packet[:-1] if packet.endswith("_") else packet
+
+
+class _OperatorWatch(TorchDispatchMode):
+    """Notes the first ATen operator of `names` that runs while it is active, and the autograd
+    engine if ENGINE is among `names` (an operator run while a backward pass is executing)."""
+
+    def __init__(self, names, used):
+        super().__init__()
+        self.names, self.used = frozenset(names), used
+        self.engine = ENGINE in self.names
+        self._graph_task = torch._C._current_graph_task_id
+
+    @classmethod
+    def _should_skip_dynamo(cls):
+        """No torch.compile runs under the watch (lib.source_rules refuses it), so the dispatch
+        method needs no wrapper disabling it, whose first call imports torch._dynamo (3 s)."""
+        return False
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        if not self.used:
+            name = operator_name(func.overloadpacket.__name__)
+            if name in self.names:
+                self.used.append(f"aten.{name} (the ATen operator)")
+            elif self.engine and self._graph_task() != -1:
+                self.used.append("the autograd engine (a backward pass)")
+        return func(*args, **(kwargs or {}))
+
+
 class Guard:
     """Watches calls for one exercise's forbidden APIs; `with guard.watching():` fails if the block used one.
 
@@ -83,7 +122,7 @@ class Guard:
 
     def __init__(self, grade_id):
         exercise = exercises.get(grade_id)
-        self.grade_id, self.paths = grade_id, tuple(exercise.forbidden)
+        self.grade_id, self.paths, self.operators = grade_id, tuple(exercise.forbidden), tuple(exercise.forbidden_ops)
         self._match = _matcher(self.paths, _references(exercise))
         self._setprofile, self._getprofile = sys.setprofile, sys.getprofile
 
@@ -97,10 +136,12 @@ class Guard:
             if hit is not None:
                 used.append(hit)
 
+        watch = _OperatorWatch(self.operators, used) if self.operators else contextlib.nullcontext()
         previous = self._getprofile()
         self._setprofile(profile)
         try:
-            yield
+            with watch:
+                yield
         finally:
             tampered = self._getprofile() is not profile
             self._setprofile(previous)
@@ -109,8 +150,14 @@ class Guard:
         if used:
             _fail(
                 f"{self.grade_id}: your answer calls {used[0]}, which this exercise asks you to write "
-                f"yourself. Not allowed here: {', '.join(self.paths)}."
+                f"yourself. Not allowed here: {', '.join(self.paths + self.named_operators)}."
             )
+
+
+    @property
+    def named_operators(self):
+        """The forbidden ATen operators as the message lists them."""
+        return tuple("the autograd engine" if op == ENGINE else f"aten.{op}" for op in self.operators)
 
 
 def forbidden(grade_id):
@@ -132,6 +179,7 @@ class Checker:
                             f"got {', '.join(sorted(functions)) or 'none'}")
         self.functions, self.device = functions, torch.device(device)
         self.guard = Guard(grade_id)
+        self.refusal = _cell_refusal(functions)
 
     def __call__(self, *args, note, rtol=1e-5, atol=1e-6):
         """Call the answer on `args` (moved to the device) and fail unless it matches the reference.
@@ -152,6 +200,8 @@ class Checker:
     def _check(self, case):
         __tracebackhide__ = True
         ex = self.exercise
+        if self.refusal:
+            _fail(f"{ex.grade_id}: the grader would refuse your answer cell ({self.refusal})")
         # A RecursionError is reported outside its handler: chained to it, the traceback is
         # thousands of frames deep, and IPython takes tens of seconds to print it.
         try:
@@ -167,6 +217,20 @@ class Checker:
             mistake = ex.diagnose(got, case)
             named = f"\nThis looks like a typical mistake: {mistake.what}." if mistake else ""
             _fail(f"{ex.grade_id}, {case.note}: {problem}{named}")
+
+
+def _cell_refusal(functions):
+    """What lib.source_rules refuses in the cell (the notebook's) that defines the answer
+    `functions`, or None; functions defined elsewhere (a module, exec without a source) are the
+    run-time watch's business."""
+    for fn in functions.values():
+        code = getattr(fn, "__code__", None)
+        if code is None or getattr(fn, "__module__", None) != "__main__":
+            continue
+        problem = source_rules.problem("".join(linecache.getlines(code.co_filename)))
+        if problem:
+            return problem
+    return None
 
 
 def _moved(value, device):

@@ -8,6 +8,8 @@ An Exercise is everything the course knows about one autograded exercise, in one
 - `expected(*args)`: the reference result from a real oracle (torch.autograd, torch.optim,
   torch.nn.functional, scikit-learn), or `check(got, *args)` where many answers are right;
 - `forbidden`: the APIs (dotted paths) the answer must not call, because it is meant to write them;
+- `forbidden_ops`: the ATen operators behind them (lib.exercises.operators), which the answer must
+  not run whichever Python name it reaches them by;
 - `mistakes`: typical wrong answers, each an answer cell that makes it and the words that name it;
 - `context`: names that the answer cell may take from earlier cells ({name: dotted path of the lib
   version}), so that a mistake's answer cell also runs outside the notebook.
@@ -55,6 +57,7 @@ class Exercise:
         None  # (got, *args) -> None or a message; replaces expected where many answers are right
     )
     forbidden: tuple = ()
+    forbidden_ops: tuple = ()
     mistakes: tuple = ()
     context: dict = field(default_factory=dict)
 

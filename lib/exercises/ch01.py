@@ -2,6 +2,7 @@
 
 import torch
 
+from lib.exercises import operators as ops
 from lib.exercises.base import Case, Exercise, Mistake, call, randn
 
 ACTIVATIONS = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu}
@@ -193,6 +194,7 @@ SIGMOID = Exercise(
     _sigmoid_cases,
     call("sigmoid"),
     torch.sigmoid,
+    forbidden_ops=ops.SIGMOID,
     forbidden=(
         "torch.sigmoid",
         "torch.Tensor.sigmoid",
@@ -238,6 +240,7 @@ ACTIVATION_GRADS = Exercise(
     _grads_cases,
     lambda fns, x: tuple(fns[name](x) for name in ("sigmoid_grad", "tanh_grad", "relu_grad")),
     _grads_expected,
+    forbidden_ops=ops.AUTOGRAD + ops.ACTIVATION_GRADIENTS,
     forbidden=AUTOGRAD
     + (
         "lib.activations.sigmoid_grad",
@@ -345,6 +348,7 @@ NEURON_STEP = Exercise(
     _step_cases,
     call("neuron_step"),
     _step_expected,
+    forbidden_ops=ops.AUTOGRAD + ops.MSE,
     forbidden=AUTOGRAD
     + (
         "lib.neuron.neuron_mse_grads",

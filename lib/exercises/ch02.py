@@ -3,6 +3,7 @@
 import torch
 import torch.nn.functional as F
 
+from lib.exercises import operators as ops
 from lib.exercises.base import Case, Exercise, Mistake, randn, unpack
 from lib.autograd import Tensor, cross_entropy
 
@@ -352,6 +353,7 @@ LINEAR_BACKWARD = Exercise(
     _linear_cases,
     lambda fns, dout, x, W: unpack(fns["linear_backward"](dout, (x, W)), 3, "linear_backward"),
     _linear_expected,
+    forbidden_ops=ops.AUTOGRAD,
     forbidden=AUTOGRAD + ("lib.layers.linear_backward",),
     mistakes=(
         Mistake(
@@ -397,6 +399,7 @@ MSE = Exercise(
     _mse_cases,
     _mse_run,
     _mse_expected,
+    forbidden_ops=ops.AUTOGRAD + ops.MSE,
     forbidden=AUTOGRAD + ("torch.nn.functional.mse_loss", "lib.layers.mse_forward", "lib.layers.mse_backward",
                           "lib.losses.mse"),
     mistakes=(
@@ -417,6 +420,7 @@ SOFTMAX_CE = Exercise(
         fns["softmax_cross_entropy"](logits, y), 2, "softmax_cross_entropy"
     ),
     _ce_expected,
+    forbidden_ops=ops.AUTOGRAD + ops.CROSS_ENTROPY,
     forbidden=AUTOGRAD
     + (
         "torch.softmax",
@@ -490,6 +494,7 @@ MLP_BACKWARD = Exercise(
     _two_layer_cases,
     _two_layer_run,
     _two_layer_expected,
+    forbidden_ops=ops.AUTOGRAD,
     forbidden=AUTOGRAD + ("lib.mlp.mlp_backward", "lib.autograd.Tensor.backward"),
     context={
         "linear_backward": "lib.layers.linear_backward",
@@ -560,6 +565,7 @@ NUMERICAL_GRADIENT = Exercise(
     _numerical_cases,
     _numerical_run,
     _numerical_expected,
+    forbidden_ops=ops.AUTOGRAD,
     forbidden=AUTOGRAD
     + (
         "torch.autograd.gradcheck",
@@ -628,6 +634,7 @@ ENGINE_OPS = Exercise(
     _engine_cases,
     _engine_run,
     _engine_expected,
+    forbidden_ops=ops.AUTOGRAD,
     forbidden=AUTOGRAD + ("lib.autograd.Tensor.__matmul__", "lib.autograd.Tensor.tanh"),
     context={"Tensor": "lib.autograd.Tensor"},
     mistakes=(

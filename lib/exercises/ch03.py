@@ -3,6 +3,7 @@
 import torch
 import torch.nn.functional as F
 
+from lib.exercises import operators as ops
 from lib.exercises.base import Case, Exercise, Mistake, randn, unpack
 from lib import data
 
@@ -300,6 +301,7 @@ BCE_LOGITS = Exercise(
     _bce_cases,
     _bce_run,
     _bce_expected,
+    forbidden_ops=ops.BINARY_CROSS_ENTROPY,
     forbidden=(
         "torch.nn.functional.binary_cross_entropy_with_logits",
         "torch.nn.functional.binary_cross_entropy",
@@ -394,6 +396,7 @@ SGD_MOMENTUM = Exercise(
     _sgd_cases,
     _sgd_run,
     _sgd_expected,
+    forbidden_ops=ops.FUSED_OPTIMIZERS,
     forbidden=OPTIMIZERS,
     mistakes=(
         Mistake(
@@ -442,6 +445,7 @@ RMSPROP = Exercise(
     _rmsprop_cases,
     _rmsprop_run,
     _rmsprop_expected,
+    forbidden_ops=ops.FUSED_OPTIMIZERS,
     forbidden=OPTIMIZERS,
     mistakes=(
         Mistake(
@@ -477,6 +481,7 @@ ADAM = Exercise(
     _adam_cases,
     _adam_run,
     _adam_expected,
+    forbidden_ops=ops.FUSED_OPTIMIZERS,
     forbidden=OPTIMIZERS,
     mistakes=(
         Mistake(
@@ -552,6 +557,7 @@ ADAMW = Exercise(
     _adamw_cases,
     _adamw_run,
     _adamw_expected,
+    forbidden_ops=ops.FUSED_OPTIMIZERS,
     forbidden=OPTIMIZERS + ("lib.optim.AdamW._update",),
     mistakes=(
         Mistake(

@@ -7,6 +7,7 @@ import math
 import torch
 import torch.nn.functional as F
 
+from lib.exercises import operators as ops
 from lib.exercises.base import Case, Exercise, Mistake, randn, unpack
 
 F64 = dict(rtol=1e-9, atol=1e-12)
@@ -55,6 +56,7 @@ ATTENTION = Exercise(
     _attention_cases,
     lambda fns, q, k, v, mask: fns["attention"](q, k, v, mask),
     _attention_expected,
+    forbidden_ops=ops.ATTENTION,
     forbidden=(SDPA, "torch.nn.functional.multi_head_attention_forward", "torch.nn.MultiheadAttention.forward",
                "lib.attention.scaled_dot_product_attention", "lib.attention.tiled_attention",
                "lib.attention.MultiHeadAttention.forward"),
@@ -227,6 +229,7 @@ MHA = Exercise(
     _mha_cases,
     lambda fns, x, params, n_head, mask: fns["mha_forward"](x, params, n_head, mask),
     _mha_expected,
+    forbidden_ops=ops.ATTENTION,
     forbidden=("torch.nn.MultiheadAttention.forward", "torch.nn.functional.multi_head_attention_forward",
                "lib.attention.MultiHeadAttention.forward"),
     context={"attention": "lib.attention.scaled_dot_product_attention", "split_heads": "lib.attention.split_heads",
@@ -469,6 +472,7 @@ ONLINE = Exercise(
     _online_cases,
     _online_run,
     _online_expected,
+    forbidden_ops=ops.SOFTMAX + ops.ATTENTION,
     forbidden=("lib.attention.online_softmax_update", "lib.attention.tiled_attention", "torch.softmax",
                "torch.Tensor.softmax", "torch.nn.functional.softmax", SDPA),
     mistakes=(

@@ -9,6 +9,7 @@ size: writing im2col, or the pooling windows, with it is the point.
 import torch
 import torch.nn.functional as F
 
+from lib.exercises import operators as ops
 from lib.exercises.base import Case, Exercise, Mistake, call, randn
 from lib.exercises.ch01 import AUTOGRAD
 
@@ -98,6 +99,7 @@ OUTPUT_SIZE = Exercise(
     _size_expected,
     # the formula is the exercise: these are the ways to have torch count the positions on zeros (F.max_pool2d's
     # code is shared by max_pool1d and max_pool3d); the full lists would not fit in the grader's message
+    forbidden_ops=ops.CONVOLUTION + ops.POOLING + ops.WINDOWS,
     forbidden=_paths([
         ("lib.conv", "conv_output_size"),
         ("torch", "Tensor.unfold unfold_copy convolution max_pool1d max_pool2d avg_pool1d"),
@@ -188,6 +190,7 @@ CONV2D = Exercise(
     call("conv2d"),
     _conv_expected,
     # lib.conv's own: conv2d and the autograd Function and module behind it; im2col and _patches, its windows
+    forbidden_ops=ops.CONVOLUTION,
     forbidden=CONVOLUTIONS + _paths([("lib.conv", "conv2d _Conv2d.forward Conv2d.forward im2col _patches")]),
     mistakes=(
         Mistake("the kernel flipped (a true convolution): deep learning's conv2d is a cross-correlation, "
@@ -280,6 +283,7 @@ MAX_POOL = Exercise(
     _pool_run,
     _pool_expected,
     # the windows (Tensor.unfold, lib.conv._patches) and their sum back onto the image (F.fold) are allowed
+    forbidden_ops=ops.POOLING + ops.AUTOGRAD,
     forbidden=MAX_POOLS + AUTOGRAD + _paths([
         ("lib.conv", "max_pool2d _MaxPool2d.forward _MaxPool2d.backward MaxPool2d.forward")]),
     mistakes=(

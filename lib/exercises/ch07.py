@@ -9,6 +9,7 @@ import math
 import torch
 import torch.nn.functional as F
 
+from lib.exercises import operators as ops
 from lib.exercises.base import Case, Exercise, Mistake, call, randn
 
 F32 = dict(rtol=1e-5, atol=1e-5)
@@ -193,6 +194,7 @@ PAD_MASK = Exercise(
     _pad_cases,
     _pad_run,
     _pad_expected,
+    forbidden_ops=ops.PADDING,
     forbidden=("torch.nn.utils.rnn.pad_sequence", "torch._C._nn.pad_sequence", "torch.nn.utils.rnn.pack_sequence",
                "torch.nn.utils.rnn.pad_packed_sequence", "torch.nested.to_padded_tensor",
                "torch.nested.nested_tensor", "torch.nested.as_nested_tensor", "torch.Tensor.to_padded_tensor",
@@ -274,6 +276,7 @@ LSTM_CELL = Exercise(
     _lstm_cases,
     _lstm_run,
     _lstm_expected,
+    forbidden_ops=ops.LSTM,
     forbidden=("torch.lstm_cell", "torch.lstm", "torch.quantized_lstm_cell", "torch._lstm_mps",
                "torch.nn.LSTMCell.forward", "torch.nn.LSTM.forward", "lib.lstm.lstm_cell", "lib.lstm._step",
                "lib.lstm.LSTMCell.forward", "lib.lstm.LSTM.forward"),
@@ -344,6 +347,7 @@ ATTENTION_STEP = Exercise(
     _step_cases,
     _step_run,
     _step_expected,
+    forbidden_ops=ops.ATTENTION,
     forbidden=("torch.nn.functional.scaled_dot_product_attention", "torch._scaled_dot_product_attention_math",
                "torch._scaled_dot_product_flash_attention_for_cpu", "torch.nn.functional.multi_head_attention_forward",
                "torch.nn.MultiheadAttention.forward", "lib.attention.scaled_dot_product_attention",

@@ -6,6 +6,11 @@ computed from which answers are right. Hostile code sits in an answer cell whose
 wrong, so any point it got there would be one it did not earn. As in the notebook, later
 exercises use lib's sigmoid (the cell after each test switches to the lib version), so a wrong
 sigmoid costs only its own points.
+
+Hostile code that needs a module graded answers may not import (os, sys, signal, ctypes, ...)
+is refused by lib.source_rules before it runs: its exercise scores nothing, and the rest of the
+notebook is graded as if the cell were empty (STOPPED: "graded"). What such code would do to
+the sandbox itself is tested on raw jobs in test_sandbox.py.
 """
 import copy
 
@@ -24,12 +29,13 @@ WRONG = {
 }
 BATCH = Batch(CHAPTER, {"ch01_count_params": 1, "ch01_sigmoid": 2, "ch01_activation_grads": 2, "ch01_neuron": 1,
                         "ch01_mlp_forward": 2, "ch01_neuron_step": 2}, WRONG)
-STOPPED = {"infinite_loop_ignoring_alarm": "timed out", "os_exit": "stopped early: the submission ended",
-           "kernel_crash": "stopped early: the grading process crashed",
+STOPPED = {"infinite_loop_ignoring_alarm": "graded", "os_exit": "graded", "kernel_crash": "graded",
            "malformed_json": "unreadable", "empty_file": "unreadable", "not_a_notebook": "unreadable",
            "binary_garbage": "unreadable", "honest_solved": "graded"}
-NAMED = {"profiler_switched_off": ("ch01_sigmoid", "torch.sigmoid"),
-         "forbidden_list_emptied": ("ch01_sigmoid", "torch.sigmoid")}
+NAMED = {"profiler_switched_off": ("ch01_sigmoid", "was not run: line 1: imports sys"),
+         "forbidden_list_emptied": ("ch01_sigmoid", "imports lib.exercises, the grader's own code"),
+         "kernel_crash": ("ch01_neuron_step", "imports ctypes"),
+         "forged_records": ("ch01_sigmoid", "imports os")}
 
 
 def _test_cells(nb):
@@ -88,8 +94,8 @@ def duplicated_answer():
     return nb
 
 
-NOISY = ("import sys, warnings\nwarnings.warn('a harmless warning at import')\n"
-         "print('debug output', file=sys.stderr)\n")
+NOISY = ("import warnings\nwarnings.warn('a harmless warning at import')\n"
+         "print('debug output')\n")
 FORGED_TENSOR = """
 class Always(torch.Tensor):
     def __eq__(self, other):
@@ -144,7 +150,7 @@ def corpus(root):
         "honest_partial": (name, BATCH.with_answers(ch01_sigmoid=WRONG["ch01_sigmoid"]),
                            BATCH.scores("ch01_sigmoid")),
         "honest_stderr_noise": (name, BATCH.with_answers(**{g: NOISY + BATCH.answer(g).replace(
-            "    ### BEGIN", "    print('also noisy', file=sys.stderr)\n    ### BEGIN") for g in BATCH.points}),
+            "    ### BEGIN", "    warnings.warn('also noisy')\n    ### BEGIN") for g in BATCH.points}),
                                 BATCH.scores()),
         "honest_wrong_file_name": ("my homework (final).ipynb", solved(CHAPTER), BATCH.scores()),
         "honest_deleted_tests": (name, deleted_tests(), BATCH.scores()),
@@ -153,10 +159,6 @@ def corpus(root):
         "honest_points_edited": (name, edited_metadata(points=100), BATCH.scores()),
         "honest_magics": (name, BATCH.with_answers(
             ch01_sigmoid="%time y = 1\n!echo hi\n" + BATCH.answer("ch01_sigmoid")), BATCH.scores()),
-        "honest_grading_flag_probe": (name, BATCH.with_answers(ch01_count_params=(
-            "import os\nGRADED = any('GRAD' in k.upper() or 'NBGRADER' in k.upper() for k in os.environ)\n"
-            "def count_params(sizes):\n    if GRADED:\n        return 0\n"
-            "    return sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))\n")), BATCH.scores()),
     }
     bad = {
         "numpy_allclose_patched": BATCH.hostile("ch01_neuron", "import numpy\nnumpy.allclose = lambda *a, **k: True"),
@@ -223,10 +225,10 @@ def corpus(root):
               "test_grade_id_changed": ["ch01_count_params"], "reads_solutions": ["ch01_sigmoid"],
               "writes_gradebook": ["ch01_count_params"], "writes_other_submissions": ["ch01_neuron"],
               "infinite_loop_in_cell": ["ch01_neuron"], "infinite_loop_in_function": ["ch01_neuron"],
-              "infinite_loop_ignoring_alarm": ["ch01_mlp_forward", "ch01_neuron_step"],
+              "infinite_loop_ignoring_alarm": ["ch01_mlp_forward"],
               "memory_bomb": ["ch01_count_params"], "memory_bomb_growing": ["ch01_sigmoid"],
               "fork_bomb": ["ch01_neuron"], "sys_exit": ["ch01_neuron"],
-              "os_exit": ["ch01_mlp_forward", "ch01_neuron_step"], "kernel_crash": ["ch01_neuron_step"],
+              "os_exit": ["ch01_mlp_forward"], "kernel_crash": ["ch01_neuron_step"],
               "profiler_switched_off": ["ch01_sigmoid"], "forbidden_list_emptied": ["ch01_sigmoid"],
               "forged_records": ["ch01_sigmoid"], "records_nesting_bomb": ["ch01_count_params"],
               "returns_nan": ["ch01_mlp_forward"], "wrong_dtype": ["ch01_sigmoid"], "network_attempt": ["ch01_neuron"],

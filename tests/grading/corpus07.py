@@ -362,7 +362,7 @@ def corpus_bleu(hypotheses, references):
     stats = [0] * 10  # hyp_len, ref_len, then matches and totals for n = 1..4
     for hyp, refs in zip(hypotheses, references):
         stats[0] += len(hyp)
-        stats[1] += sorted(refs, key=lambda r: (abs(len(r) - len(hyp)), len(r)))[0].__len__()
+        stats[1] += len(sorted(refs, key=lambda r: (abs(len(r) - len(hyp)), len(r)))[0])
         for n in range(1, 5):
             grams = Counter(tuple(hyp[i:i + n]) for i in range(len(hyp) - n + 1))
             best = {g: max(sum(tuple(r[i:i + n]) == g for i in range(len(r) - n + 1)) for r in refs)

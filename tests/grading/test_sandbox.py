@@ -316,3 +316,14 @@ def test_peak_memory_is_the_submissions_own(pool):
 def test_a_run_that_could_not_report_its_peak_memory_says_so():
     assert sandbox._reported_peak_kb(b"") is None and sandbox._reported_peak_kb(b'{"maxrss_kb": -1}') is None
     assert sandbox._reported_peak_kb(b'{"maxrss_kb": 2048}') == 2048
+
+
+@pytest.mark.sandbox
+@pytest.mark.parametrize("pool", [_templates, _one_shot], ids=["template", "one-shot"])
+def test_a_submission_finds_no_grading_flag_in_its_environment(pool):
+    """No variable tells an answer that it is being graded (a probe could then behave only in the
+    notebook); graded answer cells may not import os at all, so the probe runs as a raw job."""
+    probe = "import os\nraise ValueError(sorted(k for k in os.environ if 'GRAD' in k.upper() or 'NBGRADER' in k.upper()))"
+    with pool(sandbox.Limits(wall_s=60)) as sandboxes:
+        outcome = sandboxes.run(_job(probe), 0)
+    assert _cell_error(outcome) == "ValueError: []"
