@@ -122,11 +122,11 @@ class _Reader(ast.NodeVisitor):
                            else _attribute_problem(alias.name))
 
     def visit_Attribute(self, node):
+        self.generic_visit(node)  # a.b.c: the first broken rule in reading order is a's or b's
         allowed_compile = (node.attr == "compile" and isinstance(node.value, ast.Name)
                            and node.value.id in self.regex_names)
         if not allowed_compile:
             self._flag(node, _attribute_problem(node.attr))
-        self.generic_visit(node)
 
     def visit_Name(self, node):
         if node.id in BLOCKED_NAMES:

@@ -17,6 +17,7 @@ import linecache
 import sys
 
 import torch
+from torch.autograd import forward_ad
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from lib import exercises, source_rules
@@ -86,13 +87,15 @@ def operator_name(packet):
 
 class _OperatorWatch(TorchDispatchMode):
     """Notes the first ATen operator of `names` that runs while it is active, and the autograd
-    engine if ENGINE is among `names` (an operator run while a backward pass is executing)."""
+    engine if ENGINE is among `names`: an operator run during a backward pass (autograd.grad,
+    backward, torch.func.grad, jacrev) or with forward-mode AD on (forward_ad, jvp, jacfwd)."""
 
     def __init__(self, names, used):
         super().__init__()
         self.names, self.used = frozenset(names), used
         self.engine = ENGINE in self.names
         self._graph_task = torch._C._current_graph_task_id
+        self._forward_ad = forward_ad
 
     @classmethod
     def _should_skip_dynamo(cls):
@@ -105,8 +108,8 @@ class _OperatorWatch(TorchDispatchMode):
             name = operator_name(func.overloadpacket.__name__)
             if name in self.names:
                 self.used.append(f"aten.{name} (the ATen operator)")
-            elif self.engine and self._graph_task() != -1:
-                self.used.append("the autograd engine (a backward pass)")
+            elif self.engine and (self._graph_task() != -1 or self._forward_ad._current_level >= 0):
+                self.used.append("the autograd engine (a backward or forward-mode pass)")
         return func(*args, **(kwargs or {}))
 
 

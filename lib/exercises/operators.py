@@ -7,7 +7,8 @@ run the same operator, which an Exercise's `forbidden_ops` names: the packet nam
 function. Only operators with a kernel of their own can be told apart there; composite ones
 (F.linear, torch.lstm_cell) decompose into the matmuls an honest answer runs too, so their doors
 are closed by the Python watch and by lib.source_rules (torch.ops, private names).
-ENGINE stands for the autograd engine: any operator run during a backward pass.
+ENGINE stands for the autograd engine: any operator run during a backward pass, or while
+forward-mode AD is on (torch.autograd.forward_ad, torch.func.jvp and jacfwd).
 """
 
 ENGINE = "autograd engine"

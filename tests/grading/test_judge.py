@@ -129,3 +129,19 @@ def test_property_checks_reject_any_claimed_structure_without_crashing(grade_id,
     record = json.dumps({"case": [grade_id, 0], "result": plaindata.encode(claim)})
     verdict = judge.verdicts(job, record.encode())[grade_id]
     assert not verdict.passed
+
+
+def test_a_refused_answer_cell_never_reaches_the_sandbox_and_its_claims_count_for_nothing():
+    """A cell breaking lib.source_rules is replaced by an empty one (the switch cell after it still
+    runs), so it cannot touch how later answers are graded; records claiming its cases are ignored."""
+    answers = {"ch01_count_params": "import os\nos.system('true')\n\ndef count_params(sizes):\n    return 0\n",
+               "ch01_sigmoid": "%time y = 1\ndef sigmoid(x):\n    return 1 / (1 + torch.exp(-x))\n"}
+    job = judge.make_job("01_neurons", "s", b"key", judge.Release("import torch", {}), answers, 10.0)
+    body = json.loads(job.payload)
+    assert "os.system" not in job.payload.decode()
+    assert ["ch01_count_params", ""] in body["answers"] and body["exercises"]["ch01_count_params"] == []
+    assert len(body["exercises"]["ch01_sigmoid"]) == len(job.cases["ch01_sigmoid"]) > 0
+    claims = "".join(json.dumps({"case": ["ch01_count_params", i], "result": plaindata.encode(
+        exercises.get("ch01_count_params").expected(*case.args))}) + "\n" for i, case in enumerate(job.cases["ch01_count_params"]))
+    verdict = judge.verdicts(job, claims.encode())["ch01_count_params"]
+    assert not verdict.passed and verdict.message.startswith("your answer cell was not run: line 1: imports os")

@@ -113,3 +113,73 @@ def test_a_recursion_error_is_reported_briefly_without_its_traceback():
     with pytest.raises(AssertionError, match="RecursionError.*keep your own stack") as info:
         check.hidden(torch.Generator().manual_seed(0))
     assert info.value.__context__ is None and info.value.__cause__ is None
+
+
+def _softmax_pair(x):
+    return torch.softmax(torch.stack([x, torch.zeros_like(x)]), dim=0)[0]
+
+
+@pytest.mark.parametrize("grade_id, answer, named", [
+    ("ch01_sigmoid", lambda x: x.clone().sigmoid_(), "aten.sigmoid"),
+    ("ch01_sigmoid", lambda x: torch.ops.aten.sigmoid(x), "aten.sigmoid"),
+    ("ch01_sigmoid", lambda x: F.logsigmoid(x).exp(), "aten.log_sigmoid_forward"),
+    ("ch01_sigmoid", _softmax_pair, "aten._softmax"),
+    ("ch01_sigmoid", lambda x: torch.jit.CompilationUnit("def f(t):\n    return torch.sigmoid(t)\n").f(x),
+     "aten.sigmoid"),
+    ("ch01_activation_grads", lambda x: torch.ops.aten.tanh_backward(torch.ones_like(x), x.tanh()),
+     "aten.tanh_backward"),
+    ("ch01_neuron_step", lambda x: torch.func.jacfwd(lambda w: (x @ w).square().mean())(x[0]),
+     "the autograd engine"),
+    ("ch02_softmax_ce", lambda x: torch.special.log_softmax(x, dim=-1), "aten._log_softmax"),
+    ("ch05_online_softmax", lambda x: torch.special.softmax(x, dim=-1), "aten._softmax"),
+    ("ch05_online_softmax", lambda x: torch.log_softmax(x, dim=-1).exp(), "aten._log_softmax"),
+], ids=["in-place", "torch.ops", "logsigmoid", "softmax-pair", "torchscript", "backward-kernel", "jacfwd",
+        "special.log_softmax", "special.softmax", "log_softmax.exp"])
+def test_the_operator_watch_catches_a_kernel_whatever_name_reached_it(grade_id, answer, named, device):
+    """None of these Python names is on the exercise's list of forbidden APIs: the dispatcher
+    sees the forbidden ATen operator (or the autograd engine) behind each, on every device."""
+    with pytest.raises(AssertionError, match=f"{grade_id}: your answer calls {re.escape(named)}"):
+        with testing.forbidden(grade_id):
+            answer(torch.randn(4, 3, device=device))
+
+
+def test_the_operator_watch_allows_an_honest_answer_and_leaves_no_mode_behind(device):
+    from torch.utils._python_dispatch import _get_current_dispatch_mode_stack
+
+    with testing.forbidden("ch05_online_softmax"):
+        x = torch.randn(4, 3, device=device)
+        p = (x - x.amax(-1, keepdim=True)).exp()
+        p / p.sum(-1, keepdim=True)
+    assert _get_current_dispatch_mode_stack() == []
+
+
+def test_backward_is_allowed_where_the_autograd_engine_is_not_forbidden():
+    with testing.forbidden("ch06_saliency"):
+        x = torch.randn(3, requires_grad=True)
+        x.sigmoid().sum().backward()
+    assert x.grad is not None
+
+
+def test_every_forbidden_operator_is_a_real_aten_operator():
+    """A misspelt name would watch nothing: each one names an operator packet of this torch
+    (in-place variants are listed under their function's name)."""
+    from lib.exercises import operators
+
+    names = {getattr(e, "forbidden_ops") for e in exercises.EXERCISES.values()}
+    listed = {op for ops in names for op in ops if op != operators.ENGINE}
+    assert listed and [op for op in sorted(listed) if not hasattr(torch.ops.aten, op)] == []
+
+
+def test_the_checker_refuses_a_notebook_cell_the_grader_would_refuse(monkeypatch):
+    """In the notebook the answer's cell is in linecache (IPython puts it there); the checker
+    reads it with lib.source_rules and fails with the judge's sentence before running it."""
+    import linecache
+
+    source = "import torch\n\ndef sigmoid(x):\n    return 1 / (1 + torch._C._VariableFunctions.exp(-x))\n"
+    filename = "<ipython-input-7-cell>"
+    monkeypatch.setitem(linecache.cache, filename, (len(source), None, source.splitlines(True), filename))
+    namespace = {"__name__": "__main__"}
+    exec(compile(source, filename, "exec"), namespace)
+    check = testing.exercise("ch01_sigmoid", sigmoid=namespace["sigmoid"])
+    with pytest.raises(AssertionError, match=r"ch01_sigmoid: the grader would refuse your answer cell \(line 4: `._C`"):
+        check(torch.randn(3), note="x")
