@@ -16,9 +16,8 @@ AUTOGRAD = (ENGINE,)
 SIGMOID = ("sigmoid", "log_sigmoid_forward", "softplus", "_softmax", "_log_softmax", "_safe_softmax")
 ACTIVATION_GRADIENTS = ("sigmoid_backward", "tanh_backward", "threshold_backward", "hardtanh_backward")
 MSE = ("mse_loss", "mse_loss_backward")
-SOFTMAX = ("_softmax", "_log_softmax", "_safe_softmax", "logsumexp", "_softmax_backward_data",
-           "_log_softmax_backward_data")
-CROSS_ENTROPY = SOFTMAX + ("nll_loss", "nll_loss_forward", "nll_loss2d_forward", "nll_loss_nd", "cross_entropy_loss",
+SOFTMAX = ("_softmax", "_log_softmax", "_safe_softmax", "_softmax_backward_data", "_log_softmax_backward_data")
+CROSS_ENTROPY = SOFTMAX + ("logsumexp", "nll_loss", "nll_loss_forward", "nll_loss2d_forward", "nll_loss_nd", "cross_entropy_loss",
                            "nll_loss_backward", "nll_loss2d_backward")
 BINARY_CROSS_ENTROPY = ("binary_cross_entropy_with_logits", "binary_cross_entropy", "binary_cross_entropy_backward",
                         "log_sigmoid_forward", "log_sigmoid_backward", "softplus", "softplus_backward")

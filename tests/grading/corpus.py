@@ -1,17 +1,25 @@
-"""What the hostile-submission corpora (corpus01.py, corpus05.py, corpus06.py, corpus07.py) are
-built from, and how a batch is graded.
+"""What the hostile-submission corpora (corpus01.py to corpus07.py, one per chapter) are built
+from, and how a batch is graded.
 
 A corpus module holds CHAPTER, BATCH (a Batch), `corpus(root)` -> {student: (file name, content,
 expected scores, honest?)} where `root` is the course root, STOPPED {student: how its status
 starts} and NAMED {student: (grade_id, words its verdict must contain)}.
 """
 import hashlib
+import importlib
+from pathlib import Path
 
 import nbformat
 
 from grading import autograde, submissions
 from tests.grading.conftest import notebooks, released_course, solved
 from tests.notebooks import nbtools
+
+
+def modules():
+    """Every corpus module (tests/grading/corpusNN.py), in chapter order."""
+    names = sorted(p.stem for p in Path(__file__).parent.glob("corpus[0-9][0-9].py"))
+    return [importlib.import_module(f"tests.grading.{name}") for name in names]
 
 
 class Batch:

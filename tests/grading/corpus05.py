@@ -116,15 +116,38 @@ def decode_step(q, k_new, v_new, k_cache, v_cache):
     "online_from_lib": ("ch05_online_softmax", """
 from lib.attention import online_softmax_update
 """),
+    "online_by_torch_special_softmax": ("ch05_online_softmax", """
+def online_softmax_update(m, l, acc, scores, values):
+    m_new = torch.maximum(m, scores.amax(dim=-1, keepdim=True))
+    scale = torch.nan_to_num(torch.exp(m - m_new))
+    mass = torch.nan_to_num(torch.exp(torch.logsumexp(scores, dim=-1, keepdim=True) - m_new))
+    p = torch.nan_to_num(torch.special.softmax(scores, dim=-1)) * mass
+    return m_new, l * scale + mass, acc * scale + p @ values
+"""),
+    "online_by_log_softmax_exp": ("ch05_online_softmax", """
+def online_softmax_update(m, l, acc, scores, values):
+    m_new = torch.maximum(m, scores.amax(dim=-1, keepdim=True))
+    scale = torch.nan_to_num(torch.exp(m - m_new))
+    mass = torch.nan_to_num(torch.exp(torch.logsumexp(scores, dim=-1, keepdim=True) - m_new))
+    p = torch.nan_to_num(scores.log_softmax(dim=-1).exp()) * mass
+    return m_new, l * scale + mass, acc * scale + p @ values
+"""),
+    "sdpa_through_the_operator_registry": ("ch05_attention", """
+def attention(q, k, v, mask=None):
+    return torch.ops.aten.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+"""),
 }
 NAMED = {
+    "online_by_torch_special_softmax": ("ch05_online_softmax", "your answer calls aten._softmax"),
+    "online_by_log_softmax_exp": ("ch05_online_softmax", "your answer calls aten._log_softmax"),
+    "sdpa_through_the_operator_registry": ("ch05_attention", "`.ops` reaches torch's operators"),
     "sdpa_renamed": ("ch05_attention", "torch.nn.functional.scaled_dot_product_attention"),
-    "sdpa_through_the_c_binding": ("ch05_attention", "torch.nn.functional.scaled_dot_product_attention"),
-    "causal_from_torch_oracle": ("ch05_causal_mask", "CausalBias._materialize"),
-    "causal_from_the_graders_reference": ("ch05_causal_mask", "the grader's reference"),
+    "sdpa_through_the_c_binding": ("ch05_attention", "`._C` is a private attribute"),
+    "causal_from_torch_oracle": ("ch05_causal_mask", "`._materialize` is a private attribute"),
+    "causal_from_the_graders_reference": ("ch05_causal_mask", "imports lib.exercises"),
     "heads_from_lib": ("ch05_split_heads", "lib.attention.split_heads"),
-    "mha_from_the_graders_reference": ("ch05_mha_forward", "ch05_mha_forward: your answer calls"),
-    "filter_from_the_graders_helper": ("ch05_top_k_top_p", "lib.exercises.ch05.kept_indices"),
+    "mha_from_the_graders_reference": ("ch05_mha_forward", "imports lib.exercises.ch05"),
+    "filter_from_the_graders_helper": ("ch05_top_k_top_p", "imports lib.exercises.ch05"),
     "decode_from_the_lib_cache": ("ch05_kv_decode", "lib.attention.LayerCache.joined"),
     "forged_bool_mask": ("ch05_causal_mask", "not plain data"),
     "never_decodes": ("ch05_kv_decode", "time limit"),

@@ -120,6 +120,13 @@ def lstm_cell(x, state, weight_ih, weight_hh, bias_ih=None, bias_hh=None):
 def lstm_cell(x, state, weight_ih, weight_hh, bias_ih=None, bias_hh=None):
     return getattr(torch._VF, "lstm" + "_cell")(x, state, weight_ih, weight_hh, bias_ih, bias_hh)
 """),
+    "lstm_cell_through_the_operator_registry": ("ch07_lstm_cell", """
+def lstm_cell(x, state, weight_ih, weight_hh, bias_ih=None, bias_hh=None):
+    return torch.ops.aten.lstm_cell(x, list(state), weight_ih, weight_hh, bias_ih, bias_hh)
+"""),
+    "pad_by_a_jagged_tensor": ("ch07_pad_mask", PADDED.format(
+        ids="torch.nested.as_nested_tensor([torch.tensor(s) for s in seqs], layout=torch.jagged)"
+            ".to_padded_tensor(pad_id)")),
     "lstm_cell_by_torchs_module": ("ch07_lstm_cell", """
 def lstm_cell(x, state, weight_ih, weight_hh, bias_ih=None, bias_hh=None):
     cell = torch.nn.LSTMCell(weight_ih.shape[1], weight_hh.shape[1], bias=bias_ih is not None)
@@ -228,18 +235,19 @@ from lib.exercises.ch07 import _bleu_expected as corpus_bleu
 """),
 }
 NAMED = {
-    "bpe_from_libs_private_merge": ("ch07_bpe_merge", "calls lib.bpe._merge"),
-    "bpe_from_the_graders_reference": ("ch07_bpe_merge", "the grader's reference"),
-    "pad_sequence_through_the_c_binding": ("ch07_pad_mask", "calls torch._C._nn.pad_sequence"),
+    "lstm_cell_through_the_operator_registry": ("ch07_lstm_cell", "`.ops` reaches torch's operators"),
+    "bpe_from_libs_private_merge": ("ch07_bpe_merge", "`._merge` is a private attribute"),
+    "bpe_from_the_graders_reference": ("ch07_bpe_merge", "imports lib.exercises.ch07"),
+    "pad_sequence_through_the_c_binding": ("ch07_pad_mask", "`._C` is a private attribute"),
     "pad_by_a_nested_tensor": ("ch07_pad_mask", "calls torch.nested.nested_tensor"),
-    "lstm_cell_by_computed_name": ("ch07_lstm_cell", "calls torch.lstm_cell"),
+    "lstm_cell_by_computed_name": ("ch07_lstm_cell", "calls `getattr` with a computed attribute name"),
     "lstm_as_one_step_of_torchs_lstm": ("ch07_lstm_cell", "calls torch.lstm"),
-    "lstm_from_libs_private_step": ("ch07_lstm_cell", "calls lib.lstm._step"),
-    "attention_from_torchs_math_kernel": ("ch07_attention_step", "calls torch._scaled_dot_product_attention_math"),
-    "attention_from_lib_seq2seq": ("ch07_attention_step", "calls lib.seq2seq.attention_step"),
-    "beam_from_lib_by_computed_name": ("ch07_beam_search", "calls lib.seq2seq.beam_search"),
-    "beam_from_the_graders_reference_and_the_steps_closure": ("ch07_beam_search", "the grader's reference"),
-    "bleu_from_sacrebleus_formula": ("ch07_corpus_bleu", "calls sacrebleu.metrics.bleu.BLEU.compute_bleu"),
+    "lstm_from_libs_private_step": ("ch07_lstm_cell", "`._step` is a private attribute"),
+    "attention_from_torchs_math_kernel": ("ch07_attention_step", "`._scaled_dot_product_attention_math`"),
+    "attention_from_lib_seq2seq": ("ch07_attention_step", "imports importlib"),
+    "beam_from_lib_by_computed_name": ("ch07_beam_search", "imports importlib"),
+    "beam_from_the_graders_reference_and_the_steps_closure": ("ch07_beam_search", "imports lib.exercises.ch07"),
+    "bleu_from_sacrebleus_formula": ("ch07_corpus_bleu", "imports sacrebleu.metrics.bleu"),
     "bleu_from_lib": ("ch07_corpus_bleu", "calls lib.bleu.corpus_bleu"),
     "forged_bleu_score": ("ch07_corpus_bleu", "not plain data"),
     "hypotheses_as_named_records": ("ch07_beam_search", "list of (tokens, log_prob, score) tuples"),

@@ -11,7 +11,7 @@ and BLEU.
 import pytest
 
 from grading import autograde, gradebook, sandbox
-from tests.grading import corpus, corpus01, corpus05, corpus06, corpus07
+from tests.grading import corpus
 
 pytestmark = [pytest.mark.slow, pytest.mark.sandbox]
 # An honest job takes a few seconds; the runs that never end take the whole limit.
@@ -25,7 +25,7 @@ def pool():
         yield shared
 
 
-@pytest.fixture(scope="module", params=[corpus01, corpus05, corpus06, corpus07], ids=lambda m: m.CHAPTER)
+@pytest.fixture(scope="module", params=corpus.modules(), ids=lambda m: m.CHAPTER)
 def graded(request, tmp_path_factory, pool):
     """(corpus module, course, entries, import notes, {student: result}, digests before grading)."""
     module = request.param
@@ -79,6 +79,16 @@ def test_the_verdict_says_what_was_used(graded):
     for student, (gid, words) in module.NAMED.items():
         message = results[student]["exercises"][gid]["message"]
         assert words in message, (student, message)
+
+
+def test_every_cheat_is_refused_or_caught_naming_what_it_used(graded):
+    """A cheat scores nothing because of the rule, not by accident: the judge refused its cell
+    (naming the line and the rule), or the sandbox's watch named the API or operator it called."""
+    module, _, _, _, results, _ = graded
+    for student, (gid, _) in getattr(module, "CHEATS", {}).items():
+        message = results[student]["exercises"][gid]["message"]
+        assert "your answer cell was not run: line " in message or f"{gid}: your answer calls " in message, \
+            (student, message)
 
 
 def test_regrading_is_idempotent_and_resume_skips_finished(graded, pool):
