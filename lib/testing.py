@@ -79,7 +79,7 @@ def _matcher(paths, references=None):
     return match
 
 
-def operator_name(packet):
+def _operator_name(packet):
     """The name an ATen operator packet is listed under: in-place variants (sigmoid_) count as
     their function (sigmoid); out= variants are overloads of the same packet already."""
     return packet[:-1] if packet.endswith("_") else packet
@@ -105,7 +105,7 @@ class _OperatorWatch(TorchDispatchMode):
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
         if not self.used:
-            name = operator_name(func.overloadpacket.__name__)
+            name = _operator_name(func.overloadpacket.__name__)
             if name in self.names:
                 self.used.append(f"aten.{name} (the ATen operator)")
             elif self.engine and (self._graph_task() != -1 or self._forward_ad._current_level >= 0):
