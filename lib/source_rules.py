@@ -13,7 +13,8 @@ trusted judge, and by the notebook's test cell for the same message earlier:
 - none of the builtins that run code or reach objects by a computed name: eval, exec, compile,
   __import__, globals, vars, open, ...; getattr, setattr, delattr and hasattr only with a
   literal attribute name that these rules allow;
-- no DataLoader worker processes (num_workers), whose calls no watch sees.
+- no DataLoader worker processes (num_workers, also passed by position or by **), whose calls
+  no watch sees.
 
     problem("import torch\\ndef f(x):\\n    return torch._C._nn.gelu(x)")
     # -> "line 3: `._C` is a private attribute (it starts with an underscore) ..."
@@ -27,8 +28,10 @@ ALLOWED_MODULES = frozenset({
 })
 GRADERS_OWN = ("lib.exercises", "lib.testing", "lib.source_rules")
 BLOCKED_ATTRIBUTES = {
-    **dict.fromkeys(("ops", "library", "jit", "compile", "fx", "export", "cpp_extension", "classes"),
-                    "reaches torch's operators below the grader's watch"),
+    **dict.fromkeys(("ops", "library", "jit", "compile", "fx", "export", "cpp_extension", "classes", "package",
+                     "hub", "distributed", "f2py", "distutils"),
+                    "reaches torch's operators below the grader's watch, or code it cannot see"),
+    **dict.fromkeys(("num_workers", "multiprocessing_context"), "starts worker processes, which no watch sees"),
     **dict.fromkeys(("sys", "os", "posix", "builtins", "inspect", "gc", "ctypes", "ctypeslib", "importlib",
                      "subprocess", "threading", "multiprocessing", "concurrent", "signal", "pickle", "marshal",
                      "types", "runpy", "socket", "mmap", "resource", "faulthandler", "traceback", "linecache",
@@ -145,9 +148,13 @@ class _Reader(ast.NodeVisitor):
                 self.visit(keyword)
             return
         for keyword in node.keywords:
-            if keyword.arg == "num_workers" and not (isinstance(keyword.value, ast.Constant)
-                                                     and keyword.value.value == 0):
-                self._flag(node, "starts DataLoader worker processes (num_workers), which no watch sees")
+            if keyword.arg in ("num_workers", "multiprocessing_context") and not (
+                    isinstance(keyword.value, ast.Constant) and keyword.value.value in (0, None)):
+                self._flag(node, f"starts DataLoader worker processes ({keyword.arg}), which no watch sees")
+        callee = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
+        if callee == "DataLoader" and (len(node.args) > 5 or any(k.arg is None for k in node.keywords)):
+            self._flag(node, "passes DataLoader arguments that could start worker processes (num_workers); "
+                             "name them with keywords instead")
         self.generic_visit(node)
 
     def _named_attribute(self, node):

@@ -37,6 +37,10 @@ from tests.notebooks import nbtools
     ("f = open('/etc/passwd')", "uses `open`"),
     ("def f(frame):\n    return frame.f_back", "`.f_back` reaches the grader's state"),
     ("from torch.utils.data import DataLoader\nDataLoader([1], num_workers=2)", "starts DataLoader worker processes"),
+    ("DataLoader(data, 4, False, None, None, 2)", "passes DataLoader arguments that could start worker processes"),
+    ("torch.utils.data.DataLoader(data, **options)", "passes DataLoader arguments that could start worker"),
+    ("loader.num_workers = 2", "`.num_workers` starts worker processes"),
+    ("p = torch.package.PackageImporter('x')", "`.package` reaches torch's operators below the grader's watch, or code"),
 ])
 def test_a_rule_broken_is_named_with_its_line(source, words):
     assert words in source_rules.problem(source)
