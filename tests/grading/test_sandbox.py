@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from grading import autograde, harness, repo, sandbox
-from tests.grading.conftest import released_course, solved, submit
+from grading import autograde, harness, judge, repo, sandbox
+from tests.grading.conftest import notebooks, released_course, solved, submit
 
 
 def test_code_under_tmp_is_bound_after_the_fresh_tmp(monkeypatch, tmp_path):
@@ -327,3 +327,35 @@ def test_a_submission_finds_no_grading_flag_in_its_environment(pool):
     with pool(sandbox.Limits(wall_s=60)) as sandboxes:
         outcome = sandboxes.run(_job(probe), 0)
     assert _cell_error(outcome) == "ValueError: []"
+
+
+# Computes the exercise's answer with a forbidden API on the way out: the answer returns its
+# input, and a patched Tensor.detach, which the harness's encoder calls, applies expit to it.
+SIGMOID_WHILE_ENCODED = """
+plain_detach = torch.Tensor.detach
+returned = set()
+
+def detach(self):
+    if id(self) in returned:
+        returned.discard(id(self))
+        return plain_detach(torch.special.expit(self))
+    return plain_detach(self)
+
+def sigmoid(x):
+    torch.Tensor.detach = detach
+    y = x.clone()
+    returned.add(id(y))
+    return y
+"""
+
+
+@pytest.mark.sandbox
+def test_the_watch_spans_the_encoding_of_the_result():
+    """The forbidden-API watch is on from decoding a case to serialising its record, so work an
+    answer hides in a method the harness calls afterwards is caught, not credited."""
+    release = judge.Release.of(notebooks("01_neurons")[0])
+    job = judge.make_job("01_neurons", "s", b"key", release, {"ch01_sigmoid": SIGMOID_WHILE_ENCODED}, 10.0)
+    with _templates(sandbox.Limits(wall_s=60)) as pool:
+        outcome = pool.run(job.payload, 0)
+    verdict = judge.verdicts(job, outcome.records)["ch01_sigmoid"]
+    assert not verdict.passed and "your answer calls torch.special.expit" in verdict.message, verdict.message
