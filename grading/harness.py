@@ -72,6 +72,7 @@ def preload():
     in their first cell); returns (TransformerManager, plaindata, exercises, testing)."""
     import matplotlib.pyplot  # noqa: F401 (imported by every chapter's first cell)
     import torch  # noqa: F401 (loaded before the student's code, like the notebook's first cell)
+    import torch._dynamo  # noqa: F401 (torch.optim's first step imports it: 1.6 s, 4.6 s under the guard)
     from IPython.core.inputtransformer2 import TransformerManager
 
     import lib.widgets  # noqa: F401

@@ -289,6 +289,16 @@ OPTIMIZERS = (
     "torch.optim.rmsprop.rmsprop",
     "torch.optim.adam.adam",
     "torch.optim.adamw.adamw",
+    # every other torch optimizer's step: with its state and rates set just so, RAdam takes
+    # Adam's exact step, and with betas (momentum, 0) SGD-with-momentum's
+    "torch.optim.radam.radam",
+    "torch.optim.nadam.nadam",
+    "torch.optim.adamax.adamax",
+    "torch.optim.adagrad.adagrad",
+    "torch.optim.asgd.asgd",
+    "torch.optim.rprop.rprop",
+    "torch.optim.adadelta.adadelta",
+    "torch.optim.sparse_adam.SparseAdam.step",
     "lib.optim.SGD._update",
     "lib.optim.RMSprop._update",
     "lib.optim.Adam._update",
@@ -308,6 +318,10 @@ BCE_LOGITS = Exercise(
         "torch.nn.functional.logsigmoid",
         "torch.nn.functional.softplus",
         "lib.losses.binary_cross_entropy_with_logits",
+        "lib.losses.cross_entropy",  # two classes [0, z] with soft targets
+        "lib.layers.log_softmax",
+        "torch.distributions.bernoulli.Bernoulli.log_prob",
+        "torch.distributions.binomial.Binomial.log_prob",
     ),
     mistakes=(
         Mistake(
@@ -356,7 +370,8 @@ MINIBATCHES = Exercise(
     _batch_cases,
     _batch_run,
     _batch_expected,
-    forbidden=("lib.data.batches.minibatch_indices", "torch.utils.data.BatchSampler.__iter__"),
+    forbidden=("lib.data.batches.minibatch_indices", "torch.utils.data.BatchSampler.__iter__",
+               "torch.utils.data.dataset.random_split"),
     mistakes=(
         Mistake(
             "no shuffling",

@@ -586,6 +586,7 @@ STRATIFIED_SPLIT = Exercise(
         "lib.data.splits.split_counts",
         "sklearn.model_selection.train_test_split",
         "sklearn.model_selection.StratifiedShuffleSplit.split",
+        "torch.utils.data.dataset.random_split",  # per class, it keeps each share within one
     ),
     mistakes=(
         Mistake(
@@ -890,6 +891,7 @@ KFOLD = Exercise(
         "lib.data.splits.kfold_indices",
         "sklearn.model_selection.KFold.split",
         "sklearn.model_selection._split._BaseKFold.split",
+        "torch.utils.data.dataset.random_split",  # fractions [1/k] * k give KFold's folds exactly
     ),
     mistakes=(
         Mistake(

@@ -17,10 +17,12 @@ SIGMOID = ("sigmoid", "log_sigmoid_forward", "softplus", "_softmax", "_log_softm
 ACTIVATION_GRADIENTS = ("sigmoid_backward", "tanh_backward", "threshold_backward", "hardtanh_backward")
 MSE = ("mse_loss", "mse_loss_backward")
 SOFTMAX = ("_softmax", "_log_softmax", "_safe_softmax", "_softmax_backward_data", "_log_softmax_backward_data")
+# softplus(z) = log(1 + e^z) = logaddexp(0, z) = logsumexp([0, z]) = -log_softmax([0, z])[0]
+BINARY_CROSS_ENTROPY = SOFTMAX + ("binary_cross_entropy_with_logits", "binary_cross_entropy",
+                                  "binary_cross_entropy_backward", "log_sigmoid_forward", "log_sigmoid_backward",
+                                  "softplus", "softplus_backward", "logsumexp", "logaddexp")
 CROSS_ENTROPY = SOFTMAX + ("logsumexp", "nll_loss", "nll_loss_forward", "nll_loss2d_forward", "nll_loss_nd", "cross_entropy_loss",
                            "nll_loss_backward", "nll_loss2d_backward")
-BINARY_CROSS_ENTROPY = ("binary_cross_entropy_with_logits", "binary_cross_entropy", "binary_cross_entropy_backward",
-                        "log_sigmoid_forward", "log_sigmoid_backward", "softplus", "softplus_backward")
 FUSED_OPTIMIZERS = ("_fused_sgd", "_fused_adam", "_fused_adamw", "_fused_adagrad")
 ATTENTION = ("_scaled_dot_product_flash_attention_for_cpu", "_scaled_dot_product_flash_attention",
              "_scaled_dot_product_efficient_attention", "_scaled_dot_product_cudnn_attention",

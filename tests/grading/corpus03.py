@@ -1,12 +1,12 @@
 """Chapter 03 submissions for the batch test (see corpus.py): honest ones, and hostile ones that
 are specific to losses and optimizers: answers that reach what an exercise asks the student to
 write (a stable binary cross-entropy, mini-batches, the SGD, RMSprop, Adam and AdamW steps, a
-warm-up cosine schedule) through another door: an nn module whose forward calls the forbidden
-function, the ATen operator under torch's own namespace, an equivalent kernel (softplus,
-logsigmoid), a torch.optim class (fused, or another optimizer configured to compute the same
-step), a DataLoader whose BatchSampler cuts the batches, torch's schedulers, the lib version
-under another name, through another lib function or through its state_dict; and doors the
-judge refuses before running the cell (torch._C, private torch.optim helpers, a computed
+warm-up cosine schedule) through another door: an nn module or a distribution whose code calls
+the forbidden function, the ATen operator under torch's own namespace, an equivalent kernel
+(softplus, logsigmoid), a torch.optim class (fused, or another optimizer configured to compute
+the same step), a DataLoader whose BatchSampler cuts the batches, torch's schedulers, the lib
+version under another name, through another lib function or through its state_dict; and doors
+the judge refuses before running the cell (torch._C, private torch.optim helpers, a computed
 getattr, importlib).
 
 CHEATS are the answers that would be right if calling was allowed: test_cheats checks that each
@@ -38,6 +38,7 @@ def _torch_step(make, state, returned):
 """
 
 
+RMSPROP_SIGNATURE = "\ndef rmsprop_step(p, grad, square_avg, lr, alpha=0.99, eps=1e-8):"
 ADAM_SIGNATURE = "\ndef adam_step(p, grad, m, v, t, lr, betas=(0.9, 0.999), eps=1e-8):"
 ADAMW_SIGNATURE = "\ndef adamw_step(p, grad, m, v, t, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01):"
 MOMENTS = 'opt.state[param]["exp_avg"], opt.state[param]["exp_avg_sq"]'
@@ -63,6 +64,12 @@ def bce_with_logits(logits, target):
 def bce_with_logits(logits, target):
     log_sigmoid = torch.nn.LogSigmoid()
     return -(target * log_sigmoid(logits) + (1 - target) * log_sigmoid(-logits)).mean()
+"""),
+    "bce_from_a_bernoulli_distribution": ("ch03_bce_logits", """
+from torch.distributions import Bernoulli
+
+def bce_with_logits(logits, target):
+    return -Bernoulli(logits=logits, validate_args=False).log_prob(target).mean()
 """),
     "bce_from_lib_renamed": ("ch03_bce_logits", """
 from lib.losses import binary_cross_entropy_with_logits as stable_loss
@@ -121,15 +128,15 @@ def sgd_momentum_step(p, grad, buf, lr, momentum, nesterov=False):
 """),
     # Adam with beta1 = 0 is RMSprop once its bias corrections are gone: a step count of a
     # million makes 1 - beta^t equal to 1.
-    "rmsprop_as_torch_adam": ("ch03_rmsprop", "\ndef rmsprop_step(p, grad, square_avg, lr, alpha=0.99, eps=1e-8):"
+    "rmsprop_as_torch_adam": ("ch03_rmsprop", RMSPROP_SIGNATURE
                               + _torch_step("torch.optim.Adam([param], lr=lr, betas=(0.0, alpha), eps=eps)",
                                             '{"step": torch.tensor(1e6), "exp_avg": torch.zeros_like(p), '
                                             '"exp_avg_sq": square_avg.clone()}',
                                             'opt.state[param]["exp_avg_sq"]')),
-    "rmsprop_from_lib": ("ch03_rmsprop", "\nimport lib.optim\n\n\ndef rmsprop_step(p, grad, square_avg, lr, alpha=0.99, eps=1e-8):"
+    "rmsprop_from_lib": ("ch03_rmsprop", "\nimport lib.optim\n\n" + RMSPROP_SIGNATURE
                          + _torch_step("lib.optim.RMSprop([param], lr=lr, alpha=alpha, eps=eps)",
                                        '{"square_avg": square_avg.clone()}', 'opt.state[param]["square_avg"]')),
-    "rmsprop_by_computed_name": ("ch03_rmsprop", "\nimport lib.optim\n\n\ndef rmsprop_step(p, grad, square_avg, lr, alpha=0.99, eps=1e-8):"
+    "rmsprop_by_computed_name": ("ch03_rmsprop", "\nimport lib.optim\n\n" + RMSPROP_SIGNATURE
                                  + _torch_step('getattr(lib.optim, "RMS" + "prop")([param], lr=lr, alpha=alpha, '
                                                'eps=eps)',
                                                '{"square_avg": square_avg.clone()}',
@@ -217,11 +224,52 @@ import importlib
 def warmup_cosine(step, base_lr, warmup_steps, total_steps, min_lr=0.0):
     return importlib.import_module("lib.optim").warmup_cosine(step, base_lr, warmup_steps, total_steps, min_lr)
 """),
+    "bce_by_logaddexp": ("ch03_bce_logits", """
+def bce_with_logits(logits, target):
+    return (torch.logaddexp(torch.zeros_like(logits), logits) - logits * target).mean()
+"""),
+    "bce_as_two_class_cross_entropy": ("ch03_bce_logits", """
+def bce_with_logits(logits, target):
+    pair = torch.stack([torch.zeros_like(logits), logits], dim=-1).reshape(-1, 2)
+    soft = torch.stack([1 - target, target], dim=-1).reshape(-1, 2)
+    return F.cross_entropy(pair, soft)
+"""),
+    "adam_as_torchs_radam_rescaled": ("ch03_adam", """
+import math
+
+def adam_step(p, grad, m, v, t, lr, betas=(0.9, 0.999), eps=1e-8):
+    beta1, beta2 = betas
+    T = 10 ** 6  # RAdam rectifies (uses sqrt(v)) once rho_T > 5; its bias terms are undone below
+    rho_inf = 2 / (1 - beta2) - 1
+    rho = rho_inf - 2 * T * beta2 ** T / (1 - beta2 ** T)
+    r = math.sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho))
+    bc1, bc2, bc1_T, bc2_T = 1 - beta1 ** t, 1 - beta2 ** t, 1 - beta1 ** T, 1 - beta2 ** T
+    param = p.clone().requires_grad_(True)
+    param.grad = grad.clone()
+    opt = torch.optim.RAdam([param], lr=lr * math.sqrt(bc2) / bc1 * bc1_T / (r * math.sqrt(bc2_T)), betas=betas,
+                            eps=eps * math.sqrt(bc2), foreach=False)
+    opt.state[param] = {"step": torch.tensor(float(T - 1)), "exp_avg": m.clone(), "exp_avg_sq": v.clone()}
+    opt.step()
+    return param.detach(), opt.state[param]["exp_avg"], opt.state[param]["exp_avg_sq"]
+"""),
+    "minibatches_from_random_split": ("ch03_minibatches", """
+from torch.utils.data import random_split
+
+def minibatches(n, batch_size, generator):
+    sizes = [batch_size] * (n // batch_size) + ([n % batch_size] if n % batch_size else [])
+    return [torch.tensor(s.indices) for s in random_split(range(n), sizes, generator)]
+"""),
 }
 NAMED = {
+    "bce_by_logaddexp": ("ch03_bce_logits", "aten.logaddexp"),
+    "bce_as_two_class_cross_entropy": ("ch03_bce_logits", "aten._log_softmax"),
+    "adam_as_torchs_radam_rescaled": ("ch03_adam", "torch.optim.radam.radam"),
+    "minibatches_from_random_split": ("ch03_minibatches", "random_split"),
     "bce_through_the_nn_module": ("ch03_bce_logits", "calls torch.nn.functional.binary_cross_entropy_with_logits"),
     "bce_from_the_torch_namespace": ("ch03_bce_logits", "calls aten.binary_cross_entropy_with_logits"),
     "bce_from_a_softplus_module": ("ch03_bce_logits", "calls torch.nn.functional.softplus"),
+    "bce_from_a_bernoulli_distribution": ("ch03_bce_logits",
+                                          "calls torch.nn.functional.binary_cross_entropy_with_logits"),
     "softplus_through_the_c_binding": ("ch03_bce_logits", "not run: line "),
     "minibatches_from_libs_batches": ("ch03_minibatches", "calls lib.data.batches.minibatch_indices"),
     "minibatches_from_a_dataloader": ("ch03_minibatches", "calls torch.utils.data.BatchSampler.__iter__"),
