@@ -269,7 +269,7 @@ NAMED = {
     "bce_from_the_torch_namespace": ("ch03_bce_logits", "calls aten.binary_cross_entropy_with_logits"),
     "bce_from_a_softplus_module": ("ch03_bce_logits", "calls torch.nn.functional.softplus"),
     "bce_from_a_bernoulli_distribution": ("ch03_bce_logits",
-                                          "calls torch.nn.functional.binary_cross_entropy_with_logits"),
+                                          "calls torch.distributions.bernoulli.Bernoulli.log_prob"),
     "softplus_through_the_c_binding": ("ch03_bce_logits", "not run: line "),
     "minibatches_from_libs_batches": ("ch03_minibatches", "calls lib.data.batches.minibatch_indices"),
     "minibatches_from_a_dataloader": ("ch03_minibatches", "calls torch.utils.data.BatchSampler.__iter__"),
