@@ -7,7 +7,9 @@ trusted judge, and by the notebook's test cell for the same message earlier:
 
 - imports only of the modules in ALLOWED_MODULES (and their public submodules), never of the
   grader's own code (lib.exercises, lib.testing) nor of a private module (a name starting with _);
-- no private attribute or name (starting with _, except __init__): torch._C, x.__class__, ...;
+- no private attribute or name (starting with _, except __init__): torch._C, x.__class__, ...,
+  and no class that redefines __class__ or __getattribute__;
+- no autograd node called by hand (.grad_fn, .next_functions), which skips the engine;
 - no attribute that reaches a module outside that list or a door below the watch: torch.ops,
   torch.jit, torch.compile, torch.library, numpy's sys, ... (BLOCKED_ATTRIBUTES);
 - none of the builtins that run code or reach objects by a computed name: eval, exec, compile,
@@ -32,6 +34,7 @@ BLOCKED_ATTRIBUTES = {
                      "hub", "distributed", "f2py", "distutils"),
                     "reaches torch's operators below the grader's watch, or code it cannot see"),
     **dict.fromkeys(("num_workers", "multiprocessing_context"), "starts worker processes, which no watch sees"),
+    **dict.fromkeys(("grad_fn", "next_functions"), "calls autograd's backward functions without the engine"),
     **dict.fromkeys(("sys", "os", "posix", "builtins", "inspect", "gc", "ctypes", "ctypeslib", "importlib",
                      "subprocess", "threading", "multiprocessing", "concurrent", "signal", "pickle", "marshal",
                      "types", "runpy", "socket", "mmap", "resource", "faulthandler", "traceback", "linecache",
@@ -123,6 +126,13 @@ class _Reader(ast.NodeVisitor):
             else:
                 self._flag(node, _module_problem(f"{node.module}.{alias.name}") if node.module == "lib"
                            else _attribute_problem(alias.name))
+
+    def visit_FunctionDef(self, node):
+        if node.name in ("__class__", "__getattribute__"):
+            self._flag(node, f"defines {node.name}, which makes an object lie about what it is")
+        self.generic_visit(node)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
 
     def visit_Attribute(self, node):
         self.generic_visit(node)  # a.b.c: the first broken rule in reading order is a's or b's

@@ -18,6 +18,7 @@ import sys
 
 import torch
 from torch.autograd import forward_ad
+from torch.overrides import TorchFunctionMode
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from lib import exercises, source_rules
@@ -52,19 +53,27 @@ def _reachable(roots, functions):
     return seen
 
 
-def _matcher(paths, references=None):
-    """A function frame-event -> forbidden path or None, for the given dotted paths and
-    `references` ({code object: label}, see _references)."""
+def _targets(paths, references=None):
+    """What to watch for the dotted `paths` and `references` ({code object: label}, see
+    _references): ({code object: label} of Python functions, {id: path} of C functions and of
+    Tensor methods as torch.Tensor holds them, {method name: path} of those Tensor methods)."""
     codes, builtins, methods = dict(references or {}), {}, {}
     for path in paths:
         obj = resolve(path)
         code = getattr(inspect.unwrap(obj), "__code__", None)  # a decorator's wrapper is shared
         if code is not None:
             codes[code] = path
-        elif path.startswith("torch.Tensor."):
+            continue
+        builtins[id(obj)] = path
+        if path.startswith("torch.Tensor."):
             methods[obj.__name__] = path
-        else:
-            builtins[id(obj)] = path
+    return codes, builtins, methods
+
+
+def _matcher(codes, builtins, methods):
+    """A function frame-event -> forbidden path or None (see _targets). It runs inside the
+    profiler, unwatched, so it never calls the answer's code: type(), not isinstance(), which
+    would read a __class__ that an answer may have made a property."""
 
     def match(frame, event, arg):
         if event == "call":
@@ -72,11 +81,26 @@ def _matcher(paths, references=None):
         if event == "c_call":
             if id(arg) in builtins:
                 return builtins[id(arg)]
-            if isinstance(getattr(arg, "__self__", None), torch.Tensor):
+            if issubclass(type(getattr(arg, "__self__", None)), torch.Tensor):
                 return methods.get(getattr(arg, "__name__", None))
         return None
 
     return match
+
+
+class _FunctionWatch(TorchFunctionMode):
+    """Notes the first forbidden torch function or Tensor method (`by_id`: {id: path}) called
+    while it is active, however it was called: sys.setprofile does not report a C function that
+    C code calls (map(F.linear, ...), functools.partial), torch's function modes do."""
+
+    def __init__(self, by_id, used):
+        super().__init__()
+        self.by_id, self.used = by_id, used
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        if not self.used and id(func) in self.by_id:
+            self.used.append(self.by_id[id(func)])
+        return func(*args, **(kwargs or {}))
 
 
 def _operator_name(packet):
@@ -126,7 +150,8 @@ class Guard:
     def __init__(self, grade_id):
         exercise = exercises.get(grade_id)
         self.grade_id, self.paths, self.operators = grade_id, tuple(exercise.forbidden), tuple(exercise.forbidden_ops)
-        self._match = _matcher(self.paths, _references(exercise))
+        codes, self._builtins, methods = _targets(self.paths, _references(exercise))
+        self._match = _matcher(codes, self._builtins, methods)
         self._setprofile, self._getprofile = sys.setprofile, sys.getprofile
 
     @contextlib.contextmanager
@@ -139,11 +164,12 @@ class Guard:
             if hit is not None:
                 used.append(hit)
 
-        watch = _OperatorWatch(self.operators, used) if self.operators else contextlib.nullcontext()
+        functions = _FunctionWatch(self._builtins, used) if self._builtins else contextlib.nullcontext()
+        operators = _OperatorWatch(self.operators, used) if self.operators else contextlib.nullcontext()
         previous = self._getprofile()
         self._setprofile(profile)
         try:
-            with watch:
+            with functions, operators:
                 yield
         finally:
             tampered = self._getprofile() is not profile

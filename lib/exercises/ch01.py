@@ -141,6 +141,8 @@ AUTOGRAD = (
     "torch.func.grad",
     "torch.func.vjp",
 )
+# the course's own engine (chapter 02) computes the same gradients
+LIB_ENGINE = ("lib.autograd.Tensor.backward",)
 
 _CORRECT_GRADS = {
     "sigmoid_grad": "return sigmoid(x) * (1 - sigmoid(x))",
@@ -246,7 +248,10 @@ ACTIVATION_GRADS = Exercise(
         "lib.activations.sigmoid_grad",
         "lib.activations.tanh_grad",
         "lib.activations.relu_grad",
-    ),
+        "lib.layers.sigmoid_backward",
+        "lib.layers.tanh_backward",
+        "lib.layers.relu_backward",
+    ) + LIB_ENGINE,
     context={"sigmoid": "lib.activations.sigmoid"},
     mistakes=(
         Mistake("sigmoid'(x) written as sigmoid(x)", _grads(sigmoid_grad="return sigmoid(x)")),
@@ -277,7 +282,7 @@ NEURON = Exercise(
     _neuron_cases,
     lambda fns, x, w, b, act: fns["neuron"](x, w, b, ACTIVATIONS[act]),
     lambda x, w, b, act: ACTIVATIONS[act](x @ w + b),
-    forbidden=("torch.nn.functional.linear", "lib.neuron.neuron_forward"),
+    forbidden=("torch.nn.functional.linear", "lib.neuron.neuron_forward", "lib.layers.linear_forward"),
     mistakes=(
         Mistake(
             "bias added after the activation",
@@ -309,7 +314,7 @@ MLP_FORWARD = Exercise(
     _mlp_cases,
     lambda fns, x, params, act: fns["mlp_forward"](x, params, ACTIVATIONS[act]),
     _mlp_expected,
-    forbidden=("torch.nn.functional.linear", "lib.mlp.mlp_forward"),
+    forbidden=("torch.nn.functional.linear", "lib.mlp.mlp_forward", "lib.layers.linear_forward"),
     mistakes=(
         Mistake(
             "activation after the output layer too",
@@ -353,7 +358,10 @@ NEURON_STEP = Exercise(
     + (
         "lib.neuron.neuron_mse_grads",
         "lib.neuron.neuron_step",
-    ),
+        "lib.layers.mse_backward",
+        "lib.layers.linear_backward",
+        "lib.layers.sigmoid_backward",
+    ) + LIB_ENGINE,
     context={"sigmoid": "lib.activations.sigmoid"},
     mistakes=(
         Mistake(

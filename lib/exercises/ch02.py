@@ -5,6 +5,7 @@ import torch.nn.functional as F
 
 from lib.exercises import operators as ops
 from lib.exercises.base import Case, Exercise, Mistake, randn, unpack
+from lib.exercises.ch01 import AUTOGRAD, LIB_ENGINE
 from lib.autograd import Tensor, cross_entropy
 
 F64 = dict(rtol=1e-9, atol=1e-12)
@@ -320,14 +321,6 @@ def _two_layer_run(fns, *args):
     return unpack(fns["two_layer_grads"](*args), 5, "two_layer_grads")
 
 
-AUTOGRAD = (
-    "torch.autograd.grad",
-    "torch.autograd.backward",
-    "torch.Tensor.backward",
-    "torch.func.grad",
-    "torch.func.vjp",
-)
-
 _OP_SIGNATURES = {
     "matmul": ("a, b", "A, B = a.data, b.data"),
     "tanh": ("a", "t = torch.tanh(a.data)"),
@@ -354,7 +347,7 @@ LINEAR_BACKWARD = Exercise(
     lambda fns, dout, x, W: unpack(fns["linear_backward"](dout, (x, W)), 3, "linear_backward"),
     _linear_expected,
     forbidden_ops=ops.AUTOGRAD,
-    forbidden=AUTOGRAD + ("lib.layers.linear_backward",),
+    forbidden=AUTOGRAD + LIB_ENGINE + ("lib.layers.linear_backward",),
     mistakes=(
         Mistake(
             "dW transposed: dout^T x",
@@ -400,8 +393,8 @@ MSE = Exercise(
     _mse_run,
     _mse_expected,
     forbidden_ops=ops.AUTOGRAD + ops.MSE,
-    forbidden=AUTOGRAD + ("torch.nn.functional.mse_loss", "lib.layers.mse_forward", "lib.layers.mse_backward",
-                          "lib.losses.mse"),
+    forbidden=AUTOGRAD + LIB_ENGINE + ("torch.nn.functional.mse_loss", "lib.layers.mse_forward",
+                                       "lib.layers.mse_backward", "lib.losses.mse"),
     mistakes=(
         Mistake("no factor 2 from the square's derivative", _mse("dout * diff / diff.numel()")),
         Mistake("the sign flipped (target - pred)", _mse("-dout * 2 * diff / diff.numel()")),
@@ -439,7 +432,7 @@ SOFTMAX_CE = Exercise(
         "lib.layers.softmax_cross_entropy_backward",
         "lib.layers.softmax_cross_entropy",
         "lib.autograd.cross_entropy",
-    ),
+    ) + LIB_ENGINE,
     mistakes=(
         Mistake(
             "no max shift: inf / inf = nan for large logits",
@@ -635,7 +628,8 @@ ENGINE_OPS = Exercise(
     _engine_run,
     _engine_expected,
     forbidden_ops=ops.AUTOGRAD,
-    forbidden=AUTOGRAD + ("lib.autograd.Tensor.__matmul__", "lib.autograd.Tensor.tanh"),
+    forbidden=AUTOGRAD + ("lib.autograd.Tensor.__matmul__", "lib.autograd.Tensor.tanh", "lib.layers.linear_backward",
+                          "lib.layers.tanh_backward"),
     context={"Tensor": "lib.autograd.Tensor"},
     mistakes=(
         Mistake(

@@ -13,15 +13,17 @@ forward-mode AD is on (torch.autograd.forward_ad, torch.func.jvp and jacfwd).
 
 ENGINE = "autograd engine"
 AUTOGRAD = (ENGINE,)
-SIGMOID = ("sigmoid", "log_sigmoid_forward", "softplus", "_softmax", "_log_softmax", "_safe_softmax")
+# sigmoid(x) = softmax([x, 0])[0] = exp(logsigmoid(x)) = exp(-softplus(-x)) = silu(x) / x = glu([1, x])
+SIGMOID = ("sigmoid", "log_sigmoid_forward", "softplus", "_softmax", "_log_softmax", "_safe_softmax", "silu", "glu",
+           "logaddexp", "binary_cross_entropy_with_logits")
 ACTIVATION_GRADIENTS = ("sigmoid_backward", "tanh_backward", "threshold_backward", "hardtanh_backward")
-MSE = ("mse_loss", "mse_loss_backward")
+MSE = ("mse_loss", "mse_loss_backward", "huber_loss", "smooth_l1_loss")  # both are MSE for a large delta or beta
 SOFTMAX = ("_softmax", "_log_softmax", "_safe_softmax", "_softmax_backward_data", "_log_softmax_backward_data")
 # softplus(z) = log(1 + e^z) = logaddexp(0, z) = logsumexp([0, z]) = -log_softmax([0, z])[0]
 BINARY_CROSS_ENTROPY = SOFTMAX + ("binary_cross_entropy_with_logits", "binary_cross_entropy",
                                   "binary_cross_entropy_backward", "log_sigmoid_forward", "log_sigmoid_backward",
-                                  "softplus", "softplus_backward", "logsumexp", "logaddexp")
-CROSS_ENTROPY = SOFTMAX + ("logsumexp", "nll_loss", "nll_loss_forward", "nll_loss2d_forward", "nll_loss_nd", "cross_entropy_loss",
+                                  "softplus", "softplus_backward", "logsumexp", "logcumsumexp", "logaddexp")
+CROSS_ENTROPY = SOFTMAX + ("logsumexp", "logcumsumexp", "nll_loss", "nll_loss_forward", "nll_loss2d_forward", "nll_loss_nd", "cross_entropy_loss",
                            "nll_loss_backward", "nll_loss2d_backward")
 FUSED_OPTIMIZERS = ("_fused_sgd", "_fused_adam", "_fused_adamw", "_fused_adagrad")
 ATTENTION = ("_scaled_dot_product_flash_attention_for_cpu", "_scaled_dot_product_flash_attention",

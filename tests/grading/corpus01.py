@@ -11,6 +11,11 @@ Hostile code that needs a module graded answers may not import (os, sys, signal,
 is refused by lib.source_rules before it runs: its exercise scores nothing, and the rest of the
 notebook is graded as if the cell were empty (STOPPED: "graded"). What such code would do to
 the sandbox itself is tested on raw jobs in test_sandbox.py.
+
+CHEATS are chapter 01's side doors, as in corpus05.py: right answers (test_cheats checks them
+unwatched) that reach what an exercise asks the student to write through another name, an nn
+module, an in-place variant, an equivalent kernel, autograd in another form, the lib version or
+the grader's reference; ALTERNATIVES are honest answers by unusual but allowed routes.
 """
 import copy
 
@@ -35,7 +40,264 @@ STOPPED = {"infinite_loop_ignoring_alarm": "graded", "os_exit": "graded", "kerne
 NAMED = {"profiler_switched_off": ("ch01_sigmoid", "was not run: line 1: imports sys"),
          "forbidden_list_emptied": ("ch01_sigmoid", "imports lib.exercises, the grader's own code"),
          "kernel_crash": ("ch01_neuron_step", "imports ctypes"),
-         "forged_records": ("ch01_sigmoid", "imports os")}
+         "forged_records": ("ch01_sigmoid", "imports os"),
+         "count_through_a_partial": ("ch01_count_params", "calls lib.mlp.count_params"),
+         "sigmoid_mapped": ("ch01_sigmoid", "aten.sigmoid"),
+         "sigmoid_as_a_two_way_softmax": ("ch01_sigmoid", "aten._softmax"),
+         "sigmoid_as_expit_renamed": ("ch01_sigmoid", "calls torch.special.expit"),
+         "grads_from_forward_ad": ("ch01_activation_grads", "the autograd engine"),
+         "neuron_linear_module": ("ch01_neuron", "calls torch.nn.functional.linear"),
+         "step_with_mse_module": ("ch01_neuron_step", "aten.mse_loss"),
+         "step_with_jacobian": ("ch01_neuron_step", "calls torch.autograd.grad")}
+
+
+# Chapter 01's side doors (see corpus05.py): right answers that reach what an exercise asks the
+# student to write through another door. Each is refused by lib.source_rules before it runs, or
+# caught by the exercise's guard: a forbidden Python API, or a forbidden ATen operator (the
+# autograd engine included) whatever name reached it.
+GRADS = """
+def sigmoid_grad(x):
+    return {sigmoid}
+
+def tanh_grad(x):
+    return {tanh}
+
+def relu_grad(x):
+    return {relu}
+"""
+
+
+def _grads(head="", sigmoid="sigmoid(x) * (1 - sigmoid(x))", tanh="1 - torch.tanh(x) ** 2",
+           relu="(x > 0).to(x.dtype)"):
+    """The three derivatives written by hand, except the ones given (after the cell's `head`)."""
+    return head + GRADS.format(sigmoid=sigmoid, tanh=tanh, relu=relu)
+
+
+FORWARD_AD = """
+import torch.autograd.forward_ad as fwAD
+
+def tangent(f, x):
+    with fwAD.dual_level():
+        return fwAD.unpack_dual(f(fwAD.make_dual(x, torch.ones_like(x)))).tangent
+"""
+BACKWARD_ON_A_CLONE = """
+def derivative(f, x):
+    x = x.detach().clone().requires_grad_(True)
+    f(x).sum().backward()
+    return x.grad
+"""
+STEP_BY_HAND = """
+    dz = 2 * (p - y) / x.shape[0] * p * (1 - p)
+    return w - lr * (x.T @ dz), b - lr * dz.sum(), loss
+"""
+CHEATS = {
+    "count_from_lib_renamed": ("ch01_count_params", """
+from lib.mlp import count_params as tally
+
+def count_params(sizes):
+    return tally(list(sizes))
+"""),
+    "count_through_a_partial": ("ch01_count_params", """
+import functools
+
+count_params = functools.partial(lib.count_params)
+"""),
+    "count_as_a_static_method": ("ch01_count_params", """
+class Network:
+    size = staticmethod(lib.mlp.count_params)
+
+def count_params(sizes):
+    return Network.size(list(sizes))
+"""),
+    "count_from_the_graders_reference": ("ch01_count_params", """
+from lib.exercises.ch01 import _torch_count as count_params
+"""),
+    "sigmoid_as_expit_renamed": ("ch01_sigmoid", """
+from torch.special import expit as logistic
+
+def sigmoid(x):
+    return logistic(x)
+"""),
+    "sigmoid_in_place": ("ch01_sigmoid", """
+def sigmoid(x):
+    return x.clone().sigmoid_()
+"""),
+    "sigmoid_module": ("ch01_sigmoid", """
+def sigmoid(x):
+    return torch.nn.Sigmoid()(x)
+"""),
+    "sigmoid_mapped": ("ch01_sigmoid", """
+def sigmoid(x):
+    return next(map(torch.sigmoid, [x]))
+"""),
+    "sigmoid_as_a_two_way_softmax": ("ch01_sigmoid", """
+def sigmoid(x):
+    return torch.stack([x, torch.zeros_like(x)], dim=-1).softmax(dim=-1)[..., 0]
+"""),
+    "sigmoid_from_log_sigmoid": ("ch01_sigmoid", """
+import torch.nn.functional as F
+
+def sigmoid(x):
+    return F.logsigmoid(x).exp()
+"""),
+    "sigmoid_from_softplus": ("ch01_sigmoid", """
+import torch.nn.functional as F
+
+def sigmoid(x):
+    return torch.exp(-F.softplus(-x))
+"""),
+    "sigmoid_from_bernoulli": ("ch01_sigmoid", """
+def sigmoid(x):
+    return torch.distributions.Bernoulli(logits=x).probs
+"""),
+    "sigmoid_through_torch_ops": ("ch01_sigmoid", """
+def sigmoid(x):
+    return torch.ops.aten.sigmoid(x)
+"""),
+    "sigmoid_by_computed_name": ("ch01_sigmoid", """
+def sigmoid(x):
+    return getattr(torch, "sig" + "moid")(x)
+"""),
+    "grads_from_forward_ad": ("ch01_activation_grads", _grads(head=FORWARD_AD, tanh="tangent(torch.tanh, x)")),
+    "grads_from_backward_on_a_clone": ("ch01_activation_grads", _grads(
+        head=BACKWARD_ON_A_CLONE, sigmoid="derivative(torch.sigmoid, x)")),
+    "grads_from_lib_renamed": ("ch01_activation_grads", _grads(
+        head="from lib.activations import tanh_grad as slope\n", tanh="slope(x)")),
+    "grads_through_torch_ops": ("ch01_activation_grads", _grads(
+        sigmoid="torch.ops.aten.sigmoid_backward(torch.ones_like(x), sigmoid(x))")),
+    "neuron_linear_renamed": ("ch01_neuron", """
+from torch.nn.functional import linear as affine
+
+def neuron(x, w, b, activation):
+    return activation(affine(x, w[None], torch.as_tensor(b, dtype=x.dtype).reshape(1))[:, 0])
+"""),
+    "neuron_linear_module": ("ch01_neuron", """
+def neuron(x, w, b, activation):
+    layer = torch.nn.Linear(x.shape[1], 1, dtype=x.dtype)
+    with torch.no_grad():
+        layer.weight.copy_(w[None])
+        layer.bias.fill_(float(b))
+        return activation(layer(x)[:, 0])
+"""),
+    "neuron_from_lib_partial": ("ch01_neuron", """
+import functools
+
+neuron = functools.partial(lib.neuron.neuron_forward)
+"""),
+    "neuron_through_the_c_binding": ("ch01_neuron", """
+def neuron(x, w, b, activation):
+    return activation(torch._C._nn.linear(x, w[None])[:, 0] + b)
+"""),
+    "mlp_from_linear_modules": ("ch01_mlp_forward", """
+def mlp_forward(x, params, activation):
+    h = x
+    for i, (W, b) in enumerate(params):
+        layer = torch.nn.Linear(*W.shape, dtype=W.dtype)
+        with torch.no_grad():
+            layer.weight.copy_(W.T)
+            layer.bias.copy_(b)
+            h = layer(h)
+        if i < len(params) - 1:
+            h = activation(h)
+    return h
+"""),
+    "mlp_from_lib_renamed": ("ch01_mlp_forward", """
+from lib.mlp import mlp_forward as forward
+
+def mlp_forward(x, params, activation):
+    return forward(x, params, activation)
+"""),
+    "mlp_from_the_graders_reference": ("ch01_mlp_forward", """
+from lib.exercises import ch01
+
+def mlp_forward(x, params, activation):
+    return ch01._mlp_expected(x, params, next(k for k, f in ch01.ACTIVATIONS.items() if f is activation))
+"""),
+    "mlp_by_computed_name": ("ch01_mlp_forward", """
+import torch.nn.functional as F
+
+def mlp_forward(x, params, activation):
+    h = x
+    for i, (W, b) in enumerate(params):
+        h = getattr(F, "lin" + "ear")(h, W.T, b)
+        if i < len(params) - 1:
+            h = activation(h)
+    return h
+"""),
+    "step_with_backward": ("ch01_neuron_step", """
+def neuron_step(x, y, w, b, lr):
+    w, b = w.clone().requires_grad_(True), b.clone().requires_grad_(True)
+    loss = ((sigmoid(x @ w + b) - y) ** 2).mean()
+    loss.backward()
+    with torch.no_grad():
+        return w - lr * w.grad, b - lr * b.grad, loss.detach()
+"""),
+    "step_with_jacobian": ("ch01_neuron_step", """
+from torch.autograd.functional import jacobian
+
+def neuron_step(x, y, w, b, lr):
+    def loss_of(w, b):
+        return ((sigmoid(x @ w + b) - y) ** 2).mean()
+    gw, gb = jacobian(loss_of, (w, b))
+    return w - lr * gw, b - lr * gb, loss_of(w, b)
+"""),
+    "step_with_mse_module": ("ch01_neuron_step", """
+def neuron_step(x, y, w, b, lr):
+    p = sigmoid(x @ w + b)
+    loss = torch.nn.MSELoss()(p, y)
+""" + STEP_BY_HAND),
+    "step_with_mse_mapped": ("ch01_neuron_step", """
+import torch.nn.functional as F
+
+def neuron_step(x, y, w, b, lr):
+    p = sigmoid(x @ w + b)
+    loss = next(map(F.mse_loss, [p], [y]))
+""" + STEP_BY_HAND),
+    "step_from_lib_grads": ("ch01_neuron_step", """
+from lib.neuron import neuron_mse_grads as grads
+
+def neuron_step(x, y, w, b, lr):
+    loss, gw, gb = grads(x, y, w, b)
+    return w - lr * gw, b - lr * gb, loss
+"""),
+    "step_from_the_graders_reference": ("ch01_neuron_step", """
+from lib.exercises import ch01
+
+def neuron_step(x, y, w, b, lr):
+    return ch01._step_expected(x, y, w, b, lr)
+"""),
+}
+# The same doors through torch.func (jacfwd, jacrev, grad, vjp): the harness preloads what their
+# first call imports (torch._dynamo), which took longer than a case's time limit under the guard.
+CHEATS.update({
+    "grads_from_func_grad": ("ch01_activation_grads", _grads(
+        head="from torch.func import grad, vmap\n\nvmap(grad(torch.sin))(torch.zeros(1))  # warm-up, outside the timed cases\n",
+        sigmoid="vmap(grad(torch.sigmoid))(x.reshape(-1)).reshape(x.shape)")),
+    "grads_from_jacfwd": ("ch01_activation_grads", _grads(
+        head="from torch.func import jacfwd, vmap\n\nvmap(jacfwd(torch.sin))(torch.zeros(1))  # warm-up, outside the timed cases\n",
+        sigmoid="vmap(jacfwd(torch.sigmoid))(x.reshape(-1)).reshape(x.shape)")),
+})
+ALTERNATIVES = {
+    "ch01_sigmoid": """
+def sigmoid(x):
+    return torch.reciprocal(torch.exp(-x) + 1)  # exp(-x) = inf for very negative x: 1 / inf = 0
+""",
+    "ch01_activation_grads": """
+def sigmoid_grad(x):
+    e = torch.exp(-x.abs())
+    return e / (1 + e) ** 2
+
+def tanh_grad(x):
+    return torch.cosh(x) ** -2
+
+def relu_grad(x):
+    return torch.heaviside(x, torch.zeros((), dtype=x.dtype, device=x.device))
+""",
+    "ch01_neuron": """
+def neuron(x, w, b, activation):
+    return activation(torch.einsum("nd,d->n", x, w) + b)
+""",
+}
 
 
 def _test_cells(nb):
@@ -159,6 +421,7 @@ def corpus(root):
         "honest_points_edited": (name, edited_metadata(points=100), BATCH.scores()),
         "honest_magics": (name, BATCH.with_answers(
             ch01_sigmoid="%time y = 1\n!echo hi\n" + BATCH.answer("ch01_sigmoid")), BATCH.scores()),
+        "honest_other_routes": (name, BATCH.with_answers(**ALTERNATIVES), BATCH.scores()),
     }
     bad = {
         "numpy_allclose_patched": BATCH.hostile("ch01_neuron", "import numpy\nnumpy.allclose = lambda *a, **k: True"),
@@ -233,6 +496,8 @@ def corpus(root):
               "forged_records": ["ch01_sigmoid"], "records_nesting_bomb": ["ch01_count_params"],
               "returns_nan": ["ch01_mlp_forward"], "wrong_dtype": ["ch01_sigmoid"], "network_attempt": ["ch01_neuron"],
               "duplicated_answer_cell": ["ch01_sigmoid"]}
+    bad.update({student: BATCH.hostile(gid, "", source) for student, (gid, source) in CHEATS.items()})
+    failed.update({student: [gid] for student, (gid, _) in CHEATS.items()})
     entries = BATCH.entries(honest, bad, failed)
     entries["malformed_json"] = (name, b'{"cells": [', BATCH.scores(*BATCH.points), False)
     entries["empty_file"] = (name, b"", BATCH.scores(*BATCH.points), False)

@@ -40,6 +40,9 @@ from tests.notebooks import nbtools
     ("DataLoader(data, 4, False, None, None, 2)", "passes DataLoader arguments that could start worker processes"),
     ("torch.utils.data.DataLoader(data, **options)", "passes DataLoader arguments that could start worker"),
     ("loader.num_workers = 2", "`.num_workers` starts worker processes"),
+    ("dx, dw = torch.mm(x, w).grad_fn(dout)", "`.grad_fn` calls autograd's backward functions without the engine"),
+    ("class Courier(list):\n    @property\n    def __class__(self):\n        return list", "defines __class__"),
+    ("class Liar:\n    def __getattribute__(self, name):\n        return 1", "defines __getattribute__"),
     ("p = torch.package.PackageImporter('x')", "`.package` reaches torch's operators below the grader's watch, or code"),
 ])
 def test_a_rule_broken_is_named_with_its_line(source, words):
