@@ -7,8 +7,10 @@ trusted judge, and by the notebook's test cell for the same message earlier:
 
 - imports only of the modules in ALLOWED_MODULES (and their public submodules), never of the
   grader's own code (lib.exercises, lib.testing) nor of a private module (a name starting with _);
-- no private attribute or name (starting with _, except __init__): torch._C, x.__class__, ...,
-  and no class that redefines __class__ or __getattribute__;
+- no private attribute or name (starting with _, except __init__ and a few special methods such
+  as __hash__, __eq__, __len__): torch._C, x.__class__, f.__globals__, ...;
+  a class body may define special methods (__eq__ = ..., def __len__), but never __class__ or
+  __getattribute__;
 - no autograd node called by hand (.grad_fn, .next_functions), which skips the engine;
 - no attribute that reaches a module outside that list or a door below the watch: torch.ops,
   torch.jit, torch.compile, torch.library, numpy's sys, ... (BLOCKED_ATTRIBUTES);
@@ -50,7 +52,12 @@ BLOCKED_NAMES = frozenset({
     "exit", "quit", "help", "memoryview", "__builtins__", "__loader__", "__spec__",
 })
 NAMED_ATTRIBUTE = frozenset({"getattr", "setattr", "delattr", "hasattr"})
-ALLOWED_PRIVATE = frozenset({"__init__"})
+# special methods an answer may name (super().__init__(), __hash__ = float.__hash__); not the
+# ones that reach code, frames or the grader (__class__, __dict__, __globals__, __self__, ...)
+ALLOWED_PRIVATE = frozenset({"__init__", "__hash__", "__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__",
+                             "__len__", "__iter__", "__next__", "__getitem__", "__contains__", "__repr__", "__str__",
+                             "__name__"})
+REDEFINED = frozenset({"__class__", "__getattribute__", "__builtins__"})  # never defined, even in a class body
 
 
 def problem(source):
@@ -128,7 +135,7 @@ class _Reader(ast.NodeVisitor):
                            else _attribute_problem(alias.name))
 
     def visit_FunctionDef(self, node):
-        if node.name in ("__class__", "__getattribute__"):
+        if node.name in REDEFINED:
             self._flag(node, f"defines {node.name}, which makes an object lie about what it is")
         self.generic_visit(node)
 
@@ -146,7 +153,8 @@ class _Reader(ast.NodeVisitor):
             self._flag(node, f"uses `{node.id}`, which runs code or reaches objects the grader does not see")
         elif node.id in NAMED_ATTRIBUTE:
             self._flag(node, f"uses `{node.id}` other than as a call with a literal attribute name")
-        elif node.id.startswith("__") and node.id.endswith("__") and node.id not in ALLOWED_PRIVATE:
+        elif node.id.startswith("__") and node.id.endswith("__") and node.id not in ALLOWED_PRIVATE and not (
+                isinstance(node.ctx, ast.Store) and node.id not in REDEFINED):
             self._flag(node, f"uses the special name `{node.id}`")
 
     def visit_Call(self, node):

@@ -43,6 +43,9 @@ from tests.notebooks import nbtools
     ("dx, dw = torch.mm(x, w).grad_fn(dout)", "`.grad_fn` calls autograd's backward functions without the engine"),
     ("class Courier(list):\n    @property\n    def __class__(self):\n        return list", "defines __class__"),
     ("class Liar:\n    def __getattribute__(self, name):\n        return 1", "defines __getattribute__"),
+    ("class Liar:\n    __class__ = property(lambda self: list)", "uses the special name `__class__`"),
+    ("__builtins__ = {}", "uses `__builtins__`"),
+    ("g = f.__globals__", "`.__globals__` is a private attribute"),
     ("p = torch.package.PackageImporter('x')", "`.package` reaches torch's operators below the grader's watch, or code"),
 ])
 def test_a_rule_broken_is_named_with_its_line(source, words):
@@ -56,6 +59,7 @@ def test_a_rule_broken_is_named_with_its_line(source, words):
     "import lib.attention\nfrom lib import attention, gpt",
     "class Net(torch.nn.Module):\n    def __init__(self):\n        super().__init__()",
     "f = getattr(torch, 'relu')\nok = hasattr(x, 'shape')",
+    "class Pair:\n    __hash__ = object.__hash__\n    def __eq__(self, other):\n        return True",
     "loader = DataLoader(data, batch_size=4, num_workers=0)",
     "def f(x):\n    return x.sigmoid_grad_by_hand",
     "def broken(:\n    pass",
