@@ -3,10 +3,10 @@
 Honest submissions must get exactly their true score; hostile or broken ones no point they did
 not earn (here: exactly the points of their right answers). The batch must finish, the
 gradebook must hold exactly one consistent set of grades per student, and no submitted file may
-change. Chapter 01's corpus holds the chapter-independent hostility, chapter 05's the ways an
-attention answer can reach what it was asked to write, chapter 06's the same for convolution,
-pooling, boxes and saliency, chapter 07's for BPE, padding, the LSTM cell, attention, beam search
-and BLEU.
+change. Chapter 01's corpus also holds the chapter-independent hostility; every chapter's holds
+CHEATS: the ways an answer can reach what its exercise asks it to write (another name, an
+in-place variant, an equivalent kernel, forward-mode AD, torch.ops, the lib version, the
+grader's own reference), each refused by the judge or caught by the guard, naming what it used.
 """
 import pytest
 
