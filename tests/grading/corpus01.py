@@ -271,10 +271,10 @@ def neuron_step(x, y, w, b, lr):
 # first call imports (torch._dynamo), which took longer than a case's time limit under the guard.
 CHEATS.update({
     "grads_from_func_grad": ("ch01_activation_grads", _grads(
-        head="from torch.func import grad, vmap\n\nvmap(grad(torch.sin))(torch.zeros(1))  # warm-up, outside the timed cases\n",
+        head="from torch.func import grad, vmap\n",
         sigmoid="vmap(grad(torch.sigmoid))(x.reshape(-1)).reshape(x.shape)")),
     "grads_from_jacfwd": ("ch01_activation_grads", _grads(
-        head="from torch.func import jacfwd, vmap\n\nvmap(jacfwd(torch.sin))(torch.zeros(1))  # warm-up, outside the timed cases\n",
+        head="from torch.func import jacfwd, vmap\n",
         sigmoid="vmap(jacfwd(torch.sigmoid))(x.reshape(-1)).reshape(x.shape)")),
 })
 ALTERNATIVES = {

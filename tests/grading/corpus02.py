@@ -10,73 +10,16 @@ CHEATS are the answers that would be right if calling was allowed: test_cheats c
 one gives the reference result when nobody watches, so its zero in the batch is the rule's doing.
 Chapter-independent hostility (tampering, forged records, crashes) is in corpus01.py.
 """
+from lib import exercises
 from tests.grading.conftest import notebooks, solved
 from tests.grading.corpus import Batch
 
 CHAPTER = "02_backprop"
-DW_TRANSPOSED = """
-def linear_backward(dout, cache):
-    x, W = cache
-    return dout @ W.T, dout.T @ x, dout.sum(dim=0)
-"""
-WRONG = {
-    "ch02_linear_backward": DW_TRANSPOSED,
-    "ch02_mse": """
-def mse_forward(pred, target):
-    diff = pred - target
-    return (diff * diff).mean(), diff
-
-def mse_backward(dout, cache):
-    diff = cache
-    return dout * diff / diff.numel()
-""",
-    "ch02_softmax_ce": """
-def softmax_cross_entropy(logits, y):
-    p = torch.exp(logits) / torch.exp(logits).sum(dim=1, keepdim=True)
-    rows = torch.arange(logits.shape[0], device=logits.device)
-    dlogits = p.clone()
-    dlogits[rows, y] -= 1
-    return -torch.log(p[rows, y]).mean(), dlogits / logits.shape[0]
-""",
-    "ch02_mlp_backward": """
-def two_layer_grads(x, y, W1, b1, W2, b2):
-    z1 = x @ W1 + b1
-    h = torch.tanh(z1)
-    loss, dz2 = softmax_cross_entropy(h @ W2 + b2, y)
-    dh, dW2, db2 = linear_backward(dz2, (h, W2))
-    _, dW1, db1 = linear_backward(dh * (1 - z1 * z1), (x, W1))
-    return loss, dW1, db1, dW2, db2
-""",
-    "ch02_numerical_gradient": """
-def numerical_gradient(f, x, eps=1e-6):
-    grad = torch.zeros(x.shape, dtype=x.dtype, device=x.device)
-    for i in range(x.numel()):
-        step = torch.zeros(x.shape, dtype=x.dtype, device=x.device)
-        step.view(-1)[i] = eps
-        grad.view(-1)[i] = (float(f(x + step)) - float(f(x))) / eps
-    return grad
-""",
-    "ch02_engine_ops": """
-def matmul(a, b):
-    A, B = a.data, b.data
-    return Tensor(A @ B, parents=(a, b), grad_fn=lambda g: (A.T @ g, g @ B.T), op='@')
-
-def tanh(a):
-    t = torch.tanh(a.data)
-    return Tensor(t, parents=(a,), grad_fn=lambda g: (g * (1 - t * t),), op='tanh')
-""",
-    "ch02_topological_order": """
-def topological_order(root):
-    order, seen, i = [root], {id(root)}, 0
-    while i < len(order):
-        for p in order[i].parents:
-            if id(p) not in seen:
-                seen.add(id(p))
-                order.append(p)
-        i += 1
-    return order[::-1]
-""",
-}
+# A typical mistake per exercise (the first, the breadth-first order for the topological order)
+WRONG = {gid: exercises.get(gid).mistakes[3 if gid == "ch02_topological_order" else 0].source
+         for gid in ("ch02_linear_backward", "ch02_mse", "ch02_softmax_ce", "ch02_mlp_backward",
+                     "ch02_numerical_gradient", "ch02_engine_ops", "ch02_topological_order")}
+DW_TRANSPOSED = WRONG["ch02_linear_backward"]
 BATCH = Batch(CHAPTER, {"ch02_linear_backward": 2, "ch02_mse": 2, "ch02_softmax_ce": 2, "ch02_mlp_backward": 3,
                         "ch02_numerical_gradient": 2, "ch02_engine_ops": 2, "ch02_topological_order": 2}, WRONG)
 
@@ -330,13 +273,24 @@ def topological_order(root):
     return getattr(root, "topological" + "_order")()
 """),
 }
+def _two_layer_by(transform):
+    """A cheat for ch02_mlp_backward: the gradients from torch.func's `transform` (jacrev, jacfwd)."""
+    return ("ch02_mlp_backward", f"""
+from torch.func import {transform}
+
+def two_layer_grads(x, y, W1, b1, W2, b2):
+    grads = {transform}(lambda *p: loss_of(x, y, *p), argnums=(0, 1, 2, 3))(W1, b1, W2, b2)
+    return (loss_of(x, y, W1, b1, W2, b2), *grads)
+
+def loss_of(x, y, W1, b1, W2, b2):""" + CE_LOSS)
+
+
 # The same doors through torch.func (jacfwd, jacrev, grad, vjp): the harness preloads what their
 # first call imports (torch._dynamo), which took longer than a case's time limit under the guard.
 CHEATS.update({
     "linear_from_jacfwd": ("ch02_linear_backward", """
 from torch.func import jacfwd
 
-jacfwd(torch.sin)(torch.zeros(()))  # warm-up outside the timed cases: torch.func's first call loads its machinery
 
 def linear_backward(dout, cache):
     x, W = cache
@@ -347,33 +301,13 @@ def linear_backward(dout, cache):
     "mse_backward_by_jacfwd": ("ch02_mse", MSE_FORWARD + """
 from torch.func import jacfwd
 
-jacfwd(torch.sin)(torch.zeros(()))  # warm-up outside the timed cases: torch.func's first call loads its machinery
 
 def mse_backward(dout, cache):
     return dout * jacfwd(lambda d: (d * d).mean())(cache)
 """),
-    "two_layer_from_jacrev": ("ch02_mlp_backward", """
-from torch.func import jacrev
-
-jacrev(torch.sin)(torch.zeros(()))  # warm-up outside the timed cases: torch.func's first call loads its machinery
-
-def two_layer_grads(x, y, W1, b1, W2, b2):
-    grads = jacrev(lambda *p: loss_of(x, y, *p), argnums=(0, 1, 2, 3))(W1, b1, W2, b2)
-    return (loss_of(x, y, W1, b1, W2, b2), *grads)
-
-def loss_of(x, y, W1, b1, W2, b2):""" + CE_LOSS),
-    "two_layer_from_jacfwd": ("ch02_mlp_backward", """
-from torch.func import jacfwd
-
-jacfwd(torch.sin)(torch.zeros(()))  # warm-up outside the timed cases: torch.func's first call loads its machinery
-
-def two_layer_grads(x, y, W1, b1, W2, b2):
-    grads = jacfwd(lambda *p: loss_of(x, y, *p), argnums=(0, 1, 2, 3))(W1, b1, W2, b2)
-    return (loss_of(x, y, W1, b1, W2, b2), *grads)
-
-def loss_of(x, y, W1, b1, W2, b2):""" + CE_LOSS),
+    "two_layer_from_jacrev": _two_layer_by("jacrev"),
+    "two_layer_from_jacfwd": _two_layer_by("jacfwd"),
     "numerical_from_jacrev": ("ch02_numerical_gradient", DIFFERENCES + """
-torch.func.jacrev(torch.sin)(torch.zeros(()))  # warm-up outside the timed cases: torch.func's first call loads its machinery
 
 def numerical_gradient(f, x, eps=1e-6):
     try:
@@ -384,7 +318,6 @@ def numerical_gradient(f, x, eps=1e-6):
     "matmul_gradient_by_jacfwd": ("ch02_engine_ops", """
 from torch.func import jacfwd
 
-jacfwd(torch.sin)(torch.zeros(()))  # warm-up outside the timed cases: torch.func's first call loads its machinery
 
 def matmul(a, b):
     A, B = a.data, b.data
