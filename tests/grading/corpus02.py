@@ -39,6 +39,16 @@ CE_FROM_LOG_P = """
     dlogits[rows, y] -= 1
     return -log_p[rows, y].mean(), dlogits / logits.shape[0]
 """
+
+
+def _ce_loss_by(loss, head=""):
+    """A softmax_cross_entropy whose gradient is honest and whose loss is the expression `loss`."""
+    return head + """
+def softmax_cross_entropy(logits, y):
+    shifted = logits - logits.max(dim=1, keepdim=True).values
+    log_p = shifted - torch.log(torch.exp(shifted).sum(dim=1, keepdim=True))""" + CE_FROM_LOG_P.replace("-log_p[rows, y].mean()", loss)
+
+
 # A central difference, for the one case (f returns a Python float) that autograd cannot take.
 DIFFERENCES = """
 def differences(f, x, eps):
@@ -122,15 +132,7 @@ def mse_backward(dout, cache):
 def softmax_cross_entropy(logits, y):
     log_p = torch.special.log_softmax(logits, dim=1)
 """ + CE_FROM_LOG_P),
-    "ce_loss_module": ("ch02_softmax_ce", """
-def softmax_cross_entropy(logits, y):
-    shifted = logits - logits.max(dim=1, keepdim=True).values
-    log_p = shifted - torch.log(torch.exp(shifted).sum(dim=1, keepdim=True))
-    rows = torch.arange(logits.shape[0], device=logits.device)
-    dlogits = torch.exp(log_p)
-    dlogits[rows, y] -= 1
-    return torch.nn.CrossEntropyLoss()(logits, y), dlogits / logits.shape[0]
-"""),
+    "ce_loss_module": ("ch02_softmax_ce", _ce_loss_by("torch.nn.CrossEntropyLoss()(logits, y)")),
     "ce_from_categorical": ("ch02_softmax_ce", """
 def softmax_cross_entropy(logits, y):
     log_p = torch.distributions.Categorical(logits=logits).logits
@@ -139,17 +141,7 @@ def softmax_cross_entropy(logits, y):
 def softmax_cross_entropy(logits, y):
     log_p = logits - next(map(torch.Tensor.logsumexp, [logits], [1], [True]))
 """ + CE_FROM_LOG_P),
-    "ce_from_lib_losses": ("ch02_softmax_ce", """
-from lib import losses
-
-def softmax_cross_entropy(logits, y):
-    shifted = logits - logits.max(dim=1, keepdim=True).values
-    log_p = shifted - torch.log(torch.exp(shifted).sum(dim=1, keepdim=True))
-    rows = torch.arange(logits.shape[0], device=logits.device)
-    dlogits = torch.exp(log_p)
-    dlogits[rows, y] -= 1
-    return losses.cross_entropy(logits, y), dlogits / logits.shape[0]
-"""),
+    "ce_from_lib_losses": ("ch02_softmax_ce", _ce_loss_by("losses.cross_entropy(logits, y)", head="from lib import losses\n")),
     "ce_through_torch_ops": ("ch02_softmax_ce", """
 def softmax_cross_entropy(logits, y):
     log_p = torch.ops.aten._log_softmax(logits, 1, False)
