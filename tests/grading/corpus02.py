@@ -15,10 +15,18 @@ from tests.grading.conftest import notebooks, solved
 from tests.grading.corpus import Batch
 
 CHAPTER = "02_backprop"
-# A typical mistake per exercise (the first, the breadth-first order for the topological order)
-WRONG = {gid: exercises.get(gid).mistakes[3 if gid == "ch02_topological_order" else 0].source
-         for gid in ("ch02_linear_backward", "ch02_mse", "ch02_softmax_ce", "ch02_mlp_backward",
-                     "ch02_numerical_gradient", "ch02_engine_ops", "ch02_topological_order")}
+
+
+def _mistake(gid, what=None):
+    """The answer cell of exercise `gid`'s typical mistake named `what` (the first when None)."""
+    return next(m.source for m in exercises.get(gid).mistakes if what in (None, m.what))
+
+
+# A typical mistake per exercise: the first, and for the topological order the breadth-first
+# order that this corpus graded before it took its mistakes from the exercises
+WRONG = {gid: _mistake(gid) for gid in ("ch02_linear_backward", "ch02_mse", "ch02_softmax_ce", "ch02_mlp_backward",
+                                         "ch02_numerical_gradient", "ch02_engine_ops")}
+WRONG["ch02_topological_order"] = _mistake("ch02_topological_order", "breadth-first order from the root, reversed")
 DW_TRANSPOSED = WRONG["ch02_linear_backward"]
 BATCH = Batch(CHAPTER, {"ch02_linear_backward": 2, "ch02_mse": 2, "ch02_softmax_ce": 2, "ch02_mlp_backward": 3,
                         "ch02_numerical_gradient": 2, "ch02_engine_ops": 2, "ch02_topological_order": 2}, WRONG)
